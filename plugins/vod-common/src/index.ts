@@ -1,0 +1,10 @@
+/**
+ * Types, zod schemas, permissions and annotations shared by the vod plugins.
+ *
+ * @packageDocumentation
+ */
+
+export * from './schemas';
+export * from './types';
+export * from './permissions';
+export * from './annotations';

@@ -1,0 +1,214 @@
+import { z } from 'zod';
+
+/** VOD accepts at most this many streaming URLs in one prefetch call. */
+export const MAX_URLS_PER_VOD_TASK = 10;
+
+/**
+ * The longest URL list our own API accepts in one prefetch, before the backend's configured
+ * (smaller or equal) maximum applies: a whole day of the tenant's quota.
+ */
+export const MAX_URLS_PER_PREFETCH = 1000;
+
+/** A media asset id as VOD issues it: 32 hexadecimal characters, kept in lower case. */
+export const assetIdSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .regex(/^[0-9a-fA-F]{32}$/, {
+    error: 'must be a media asset id of 32 hexadecimal characters',
+  })
+  .transform(id => id.toLowerCase());
+
+/**
+ * A streaming URL of a published asset. The seed's own example pads its URLs with spaces, so
+ * surrounding whitespace is trimmed before the URL is checked.
+ */
+export const streamingUrlSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .refine(isHttpUrl, { error: 'must be an absolute http(s) URL' });
+
+function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\//i.test(value)) {
+    return false;
+  }
+  try {
+    const url = new URL(value);
+    return url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+function urlList(max: number) {
+  return z
+    .array(streamingUrlSchema, { error: 'must be an array of URLs' })
+    .min(1, { error: 'must hold at least one URL' })
+    .max(max, { error: `must hold at most ${max} URLs` });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The seed: VOD's own contract, `POST|GET /v1.0/{project_id}/asset/preheating`.
+// ---------------------------------------------------------------------------------------------
+
+/** Body of VOD's create call: exactly one of `asset_id` or 1–10 `urls`. */
+export const vodCreatePrefetchRequestSchema = z
+  .object({
+    asset_id: assetIdSchema.optional(),
+    urls: urlList(MAX_URLS_PER_VOD_TASK).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.asset_id === undefined) === (body.urls === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'exactly one of asset_id or urls is required',
+      });
+    }
+  });
+
+/** VOD's 202 answer to a create call. Unknown fields are tolerated. */
+export const vodCreatePrefetchResponseSchema = z.looseObject({
+  task_id: z.string().min(1),
+});
+
+/** VOD's (and API Gateway's) error body. */
+export const vodErrorSchema = z.looseObject({
+  error_code: z.string(),
+  error_msg: z.string(),
+});
+
+/** The state of one URL of a VOD prefetch task, parsed case-insensitively. */
+export const vodUrlStatusSchema = z
+  .string()
+  .transform(status => status.toLowerCase())
+  .pipe(z.enum(['processing', 'succeed', 'failed']));
+
+/** VOD's answer to `GET …/asset/preheating?task_id=`. Unknown fields are tolerated. */
+export const vodQueryPrefetchResponseSchema = z.looseObject({
+  task_id: z.string().optional(),
+  preheating_results: z.array(
+    z.looseObject({
+      url: z.string(),
+      status: vodUrlStatusSchema,
+    }),
+  ),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Our own API, `/api/vod`.
+// ---------------------------------------------------------------------------------------------
+
+/** The lifecycle of one prefetch; see DESIGN.md "Backend API". */
+export const prefetchStatusSchema = z.enum([
+  'pending',
+  'processing',
+  'succeeded',
+  'failed',
+  'partially_failed',
+  'expired',
+]);
+
+/** Name of a configured VOD account. */
+export const accountNameSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, {
+    error:
+      'must be an account name: letters, digits, "-" or "_", at most 63 characters',
+  });
+
+/** A catalog entity reference in its full string form, `kind:namespace/name`. */
+export const entityRefSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .regex(/^[^:/\s]+:[^:/\s]+\/[^:/\s]+$/, {
+    error: 'must be an entity reference of the form kind:namespace/name',
+  })
+  .transform(ref => ref.toLowerCase());
+
+/**
+ * Body of `POST /api/vod/prefetches`. At most one of `assetId` / `urls`; with neither, the asset
+ * comes from the `entityRef`'s annotation, so one of the three is required.
+ */
+export const createPrefetchRequestSchema = z
+  .strictObject({
+    entityRef: entityRefSchema.optional(),
+    account: accountNameSchema.optional(),
+    assetId: assetIdSchema.optional(),
+    urls: urlList(MAX_URLS_PER_PREFETCH).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.assetId !== undefined && body.urls !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['urls'],
+        message: 'give either assetId or urls, not both',
+      });
+    } else if (
+      body.assetId === undefined &&
+      body.urls === undefined &&
+      body.entityRef === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'one of entityRef, assetId or urls is required',
+      });
+    }
+  });
+
+/** The result VOD reported for one URL of a task. */
+export const prefetchUrlResultSchema = z.object({
+  url: z.string(),
+  status: vodUrlStatusSchema,
+});
+
+/** One VOD call made for a prefetch (an asset, or up to 10 of its URLs). */
+export const prefetchTaskSchema = z.object({
+  /** VOD's task id; absent until VOD accepted the call. */
+  taskId: z.string().optional(),
+  /** The URLs sent in this call; absent for an asset prefetch. */
+  urls: z.array(z.string()).optional(),
+  status: prefetchStatusSchema,
+  results: z.array(prefetchUrlResultSchema),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+/** A prefetch as the backend records and returns it. */
+export const prefetchSchema = z.object({
+  id: z.string(),
+  status: prefetchStatusSchema,
+  account: z.string(),
+  entityRef: z.string().optional(),
+  assetId: z.string().optional(),
+  urls: z.array(z.string()).optional(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Set when a call was in flight during a crash and had to be sent again. */
+  possibleDuplicate: z.boolean(),
+  /** Present on `GET /prefetches/:id`. */
+  tasks: z.array(prefetchTaskSchema).optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+/** A page of `GET /api/vod/prefetches`, newest first. */
+export const prefetchListSchema = z.object({
+  items: z.array(prefetchSchema),
+  nextCursor: z.string().optional(),
+});
+
+/** `GET /api/vod/quota`: one account's quota day. */
+export const quotaSchema = z.object({
+  account: z.string(),
+  limit: z.number().int().nonnegative(),
+  used: z.number().int().nonnegative(),
+  remaining: z.number().int().nonnegative(),
+  resetsAt: z.string(),
+});
+
+/** One entry of `GET /api/vod/accounts`: never a secret. */
+export const accountSummarySchema = z.object({
+  name: z.string(),
+  projectId: z.string(),
+  isDefault: z.boolean(),
+});

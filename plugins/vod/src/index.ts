@@ -1,0 +1,1 @@
+export { vodPlugin as default } from './plugin';
