@@ -33,7 +33,9 @@ describe('VOD annotations', () => {
   });
 
   it('reads the account annotation, ignoring a blank one', () => {
-    expect(getVodAccount(entity({ [VOD_ACCOUNT_ANNOTATION]: 'eu' }))).toBe('eu');
+    expect(getVodAccount(entity({ [VOD_ACCOUNT_ANNOTATION]: 'eu' }))).toBe(
+      'eu',
+    );
     expect(getVodAccount(entity({ [VOD_ACCOUNT_ANNOTATION]: '  ' }))).toBe(
       undefined,
     );

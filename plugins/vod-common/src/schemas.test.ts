@@ -49,7 +49,9 @@ describe('vodCreatePrefetchRequestSchema (the seed contract)', () => {
 
   it('accepts exactly ten URLs', () => {
     const urls = Array.from({ length: 10 }, (_, i) => url(i));
-    expect(vodCreatePrefetchRequestSchema.parse({ urls }).urls).toHaveLength(10);
+    expect(vodCreatePrefetchRequestSchema.parse({ urls }).urls).toHaveLength(
+      10,
+    );
   });
 
   it.each([
@@ -205,7 +207,11 @@ describe('createPrefetchRequestSchema (our API)', () => {
     ],
     [
       'a list over a day of quota',
-      { urls: Array.from({ length: MAX_URLS_PER_PREFETCH + 1 }, (_, i) => url(i)) },
+      {
+        urls: Array.from({ length: MAX_URLS_PER_PREFETCH + 1 }, (_, i) =>
+          url(i),
+        ),
+      },
       `urls: must hold at most ${MAX_URLS_PER_PREFETCH} URLs`,
     ],
   ])('rejects %s, naming the field', (_name, body, message) => {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every check the project has: type check, lint, format check and every Jest test, on SQLite,
+# PostgreSQL and MariaDB. Called by `./dev test` (which bootstraps first) and by .ci/run.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+export CI=true # Jest would otherwise wait in watch mode
+export BACKSTAGE_TEST_DISABLE_DOCKER=1
+export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-postgresql://postgres@127.0.0.1:5432}"
+export BACKSTAGE_TEST_DATABASE_MYSQL8_CONNECTION_STRING="${BACKSTAGE_TEST_DATABASE_MYSQL8_CONNECTION_STRING:-mysql://root@127.0.0.1:3306}"
+
+failed=()
+step() { # name command...
+  local name=$1 start=$SECONDS
+  shift
+  echo "::: $name"
+  if "$@"; then
+    echo "::: $name passed ($((SECONDS - start)) s)"
+  else
+    echo "::: $name FAILED ($((SECONDS - start)) s)"
+    failed+=("$name")
+  fi
+}
+
+step services bash scripts/services.sh
+step tsc yarn tsc
+step lint yarn lint:all
+step prettier yarn prettier:check
+
+mkdir -p .ci-out
+rm -f .ci-out/jest.json
+step jest yarn test --json --outputFile=.ci-out/jest.json
+# The closing line CI reads; fails when a test failed or none ran.
+node scripts/jest-summary.js .ci-out/jest.json || failed+=("jest summary")
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "All checks passed."
