@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every check the project has: type check, lint, format check and every Jest test, on SQLite,
-# PostgreSQL and MariaDB. Called by `./dev test` (which bootstraps first) and by .ci/run.
+# Every check the project has: type check, lint, format check, every Jest test (on SQLite,
+# PostgreSQL and MariaDB) and the browser end-to-end tests against the demo portal. Called by `./dev test` (which bootstraps first) and by .ci/run.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -28,10 +28,11 @@ step lint yarn lint:all
 step prettier yarn prettier:check
 
 mkdir -p .ci-out
-rm -f .ci-out/jest.json
+rm -f .ci-out/jest.json .ci-out/e2e.json
 step jest yarn test --json --outputFile=.ci-out/jest.json
+step e2e bash scripts/e2e.sh
 # The closing line CI reads; fails when a test failed or none ran.
-node scripts/jest-summary.js .ci-out/jest.json || failed+=("jest summary")
+node scripts/jest-summary.js .ci-out/jest.json .ci-out/e2e.json || failed+=("test summary")
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED: ${failed[*]}"

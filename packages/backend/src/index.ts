@@ -48,6 +48,9 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 // user settings plugin
 backend.add(import('@backstage/plugin-user-settings-backend'));
 
+// events bus (catalog, signals and notifications subscribe to it)
+backend.add(import('@backstage/plugin-events-backend'));
+
 // notifications and signals plugins
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));

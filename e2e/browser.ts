@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BrowserContext, chromium, Page } from 'playwright-core';
+
+/** Where the portal under test runs; scripts/e2e.sh starts it. */
+export const FRONTEND_URL =
+  process.env.E2E_FRONTEND_URL ?? 'http://localhost:3000';
+export const BACKEND_URL =
+  process.env.E2E_BACKEND_URL ?? 'http://localhost:7007';
+
+/** Debian's chromium, headless, with a fresh profile and no calls to the outside. */
+export async function openBrowser(): Promise<{
+  context: BrowserContext;
+  close: () => Promise<void>;
+}> {
+  const profile = mkdtempSync(join(tmpdir(), 'vod-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the portal and signs in with the demo's guest provider. */
+export async function signInAsGuest(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(FRONTEND_URL);
+  await page.getByRole('button', { name: 'Enter' }).click();
+  return page;
+}

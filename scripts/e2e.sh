@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Browser end-to-end tests: starts the demo portal on its usual ports (in-memory SQLite, so every
+# run starts from the demo catalog), runs e2e/ in Debian's chromium, stops the portal.
+# Writes Jest's JSON result to .ci-out/e2e.json. Called by scripts/test.sh.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p .ci-out
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "e2e: installing Debian's chromium" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >.ci-out/apt.log 2>&1 ||
+    { echo "e2e: could not install chromium, see .ci-out/apt.log" >&2; exit 1; }
+fi
+
+for port in 3000 7007; do
+  if timeout 1 bash -c "</dev/tcp/127.0.0.1/$port" 2>/dev/null; then
+    echo "e2e: port $port is taken; stop the running portal first" >&2
+    exit 1
+  fi
+done
+
+export APP_CONFIG_backend_database_connection=':memory:'
+export BROWSER=none
+setsid yarn start >.ci-out/e2e-portal.log 2>&1 &
+portal=$!
+stop_portal() { kill -- -"$portal" 2>/dev/null; wait "$portal" 2>/dev/null; }
+trap stop_portal EXIT
+
+wait_for() { # url seconds
+  local deadline=$((SECONDS + $2))
+  until curl -fsS -o /dev/null "$1" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ] || ! kill -0 "$portal" 2>/dev/null; then
+      echo "e2e: $1 did not come up; the portal's log:" >&2
+      tail -n 40 .ci-out/e2e-portal.log >&2
+      return 1
+    fi
+    sleep 2
+  done
+}
+start=$SECONDS
+wait_for http://localhost:7007/api/vod/health 300 && wait_for http://localhost:3000 300 || exit 1
+echo "e2e: portal up after $((SECONDS - start)) s" >&2
+
+yarn jest --config e2e/jest.config.js --json --outputFile=.ci-out/e2e.json
