@@ -38,6 +38,53 @@ type Route = RecordedCall['route'];
 
 const PREHEATING_PATH = /^\/v1\.0\/([^/]+)\/asset\/preheating\/?$/;
 
+const iamRequest = z.object({
+  auth: z.object({
+    identity: z.object({
+      methods: z.array(z.string()).refine(m => m.includes('password')),
+      password: z.object({
+        user: z.object({
+          name: z.string(),
+          password: z.string(),
+          domain: z.object({ name: z.string() }),
+        }),
+      }),
+    }),
+    scope: z.object({
+      project: z
+        .union([z.object({ id: z.string() }), z.object({ name: z.string() })])
+        .transform(p => p as { id?: string; name?: string }),
+    }),
+  }),
+});
+
+const routes = z.array(z.enum(['create', 'query', 'iam'])).optional();
+const faultOptions = z.strictObject({
+  rate5xx: z.number().min(0).max(1).optional(),
+  rate429: z.number().min(0).max(1).optional(),
+  resetRate: z.number().min(0).max(1).optional(),
+  latencyMs: z
+    .union([
+      z.number().nonnegative(),
+      z.tuple([z.number().nonnegative(), z.number().nonnegative()]),
+    ])
+    .optional(),
+  slowBodyMs: z.number().nonnegative().optional(),
+  routes,
+});
+const queuedFault = z.strictObject({
+  kind: z.enum([
+    '500',
+    '503',
+    '429',
+    'reset-before',
+    'reset-after',
+    'slow-body',
+  ]),
+  route: z.enum(['create', 'query', 'iam']).optional(),
+  delayMs: z.number().nonnegative().optional(),
+});
+
 /** Starts a simulator; `port: 0` (the default) picks a free port. */
 export async function startVodSimulator(
   input: SimulatorOptions,
@@ -46,6 +93,22 @@ export async function startVodSimulator(
   const state = new SimulatorState(options);
   let faults: FaultOptions = { ...options.faults };
   const queued: QueuedFault[] = [];
+  const control = {
+    reset: () => {
+      state.reset();
+      queued.length = 0;
+      faults = { ...options.faults };
+    },
+    setFaults: (next: FaultOptions) => {
+      faults = { ...next };
+    },
+    queueFault: (...next: QueuedFault[]) => {
+      queued.push(...next);
+    },
+    advance: (ms: number) => {
+      state.offsetMs += ms;
+    },
+  };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(error => {
@@ -88,13 +151,10 @@ export async function startVodSimulator(
       query,
       route,
       status: 0,
-      auth: req.headers['x-auth-token']
-        ? 'token'
-        : req.headers.authorization
-        ? 'aksk'
-        : 'none',
+      auth: authKind(req),
     };
     state.record(call);
+    let slowBodyMs = 0;
     const reply = (
       status: number,
       payload: unknown,
@@ -106,7 +166,6 @@ export async function startVodSimulator(
       if (errorCode) call.errorCode = errorCode;
       return send(res, status, payload, extra, slowBodyMs);
     };
-    let slowBodyMs = 0;
 
     if (body === 'too-large') {
       reply(413, {
@@ -372,8 +431,7 @@ export async function startVodSimulator(
         task_id: task.taskId,
         preheating_results: task.urls.map(u => ({
           url: u.url,
-          status:
-            now < u.doneAt ? 'processing' : u.fails ? 'failed' : 'succeed',
+          status: urlStatus(u, now),
         })),
       },
     };
@@ -448,7 +506,7 @@ export async function startVodSimulator(
     if (method === 'GET' && path === '/admin/tasks')
       return json(res, 200, { tasks: [...state.tasks.values()] });
     if (method === 'POST' && path === '/admin/reset') {
-      api.reset();
+      control.reset();
       return json(res, 200, { reset: true });
     }
     if (method === 'GET' && path === '/admin/faults')
@@ -458,7 +516,7 @@ export async function startVodSimulator(
         parsed.ok ? parsed.value : undefined,
       );
       if (!result.success) return bad(z.prettifyError(result.error));
-      api.setFaults(result.data as FaultOptions);
+      control.setFaults(result.data as FaultOptions);
       return json(res, 200, { faults });
     }
     if (method === 'POST' && path === '/admin/faults/queue') {
@@ -466,7 +524,7 @@ export async function startVodSimulator(
         .array(queuedFault)
         .safeParse(parsed.ok ? [parsed.value].flat() : undefined);
       if (!result.success) return bad(z.prettifyError(result.error));
-      api.queueFault(...(result.data as QueuedFault[]));
+      control.queueFault(...(result.data as QueuedFault[]));
       return json(res, 200, { queued });
     }
     if (method === 'POST' && path === '/admin/advance') {
@@ -474,7 +532,7 @@ export async function startVodSimulator(
         .object({ ms: z.number().int().nonnegative() })
         .safeParse(parsed.ok ? parsed.value : undefined);
       if (!result.success) return bad(z.prettifyError(result.error));
-      api.advance(result.data.ms);
+      control.advance(result.data.ms);
       return json(res, 200, { now: new Date(state.now()).toISOString() });
     }
     return json(res, 404, { error: `no admin route ${method} ${path}` });
@@ -490,20 +548,7 @@ export async function startVodSimulator(
     url: `http://${options.host}:${port}`,
     port,
     calls: () => [...state.calls],
-    reset: () => {
-      state.reset();
-      queued.length = 0;
-      faults = { ...options.faults };
-    },
-    setFaults: next => {
-      faults = { ...next };
-    },
-    queueFault: (...next) => {
-      queued.push(...next);
-    },
-    advance: ms => {
-      state.offsetMs += ms;
-    },
+    ...control,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close(error => (error ? reject(error) : resolve()));
@@ -521,6 +566,16 @@ interface Outcome {
 }
 
 type ParsedBody = { ok: true; value: unknown } | { ok: false };
+
+function urlStatus(url: { doneAt: number; fails: boolean }, now: number) {
+  if (now < url.doneAt) return 'processing';
+  return url.fails ? 'failed' : 'succeed';
+}
+
+function authKind(req: IncomingMessage): RecordedCall['auth'] {
+  if (req.headers['x-auth-token']) return 'token';
+  return req.headers.authorization ? 'aksk' : 'none';
+}
 
 function parseJson(body: Buffer | 'too-large'): ParsedBody {
   if (body === 'too-large' || body.length === 0) return { ok: false };
@@ -605,50 +660,3 @@ function json(res: ServerResponse, status: number, payload: unknown) {
 function sleep(ms: number) {
   return new Promise(resolve => setTimeout(resolve, ms));
 }
-
-const iamRequest = z.object({
-  auth: z.object({
-    identity: z.object({
-      methods: z.array(z.string()).refine(m => m.includes('password')),
-      password: z.object({
-        user: z.object({
-          name: z.string(),
-          password: z.string(),
-          domain: z.object({ name: z.string() }),
-        }),
-      }),
-    }),
-    scope: z.object({
-      project: z
-        .union([z.object({ id: z.string() }), z.object({ name: z.string() })])
-        .transform(p => p as { id?: string; name?: string }),
-    }),
-  }),
-});
-
-const routes = z.array(z.enum(['create', 'query', 'iam'])).optional();
-const faultOptions = z.strictObject({
-  rate5xx: z.number().min(0).max(1).optional(),
-  rate429: z.number().min(0).max(1).optional(),
-  resetRate: z.number().min(0).max(1).optional(),
-  latencyMs: z
-    .union([
-      z.number().nonnegative(),
-      z.tuple([z.number().nonnegative(), z.number().nonnegative()]),
-    ])
-    .optional(),
-  slowBodyMs: z.number().nonnegative().optional(),
-  routes,
-});
-const queuedFault = z.strictObject({
-  kind: z.enum([
-    '500',
-    '503',
-    '429',
-    'reset-before',
-    'reset-after',
-    'slow-body',
-  ]),
-  route: z.enum(['create', 'query', 'iam']).optional(),
-  delayMs: z.number().nonnegative().optional(),
-});

@@ -13,14 +13,15 @@ export const systemClock: LimiterClock = {
         reject(signal.reason);
         return;
       }
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
+      let timer: NodeJS.Timeout | undefined = undefined;
       const onAbort = () => {
         clearTimeout(timer);
         reject(signal!.reason);
       };
+      timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };

@@ -164,8 +164,9 @@ describe('parity with the official Huawei Cloud signer', () => {
       cases.filter(c => c.method === 'GET' && c.data).length,
     ).toBeGreaterThan(5);
     expect(
-      cases.filter(c => /[^\x00-\x7f]/.test(JSON.stringify(c.data ?? '')))
-        .length,
+      cases.filter(c =>
+        [...JSON.stringify(c.data ?? '')].some(ch => ch.charCodeAt(0) > 127),
+      ).length,
     ).toBeGreaterThan(20);
     expect(
       cases.filter(c => c.query.some(([, v]) => /[ /*!'()]/.test(v))).length,

@@ -1,0 +1,109 @@
+/** What went wrong with a call to VOD (or IAM). */
+export type VodErrorKind =
+  /** VOD or API Gateway answered with a non-2xx status. */
+  | 'http'
+  /** No answer in time: connecting, waiting for the headers, or reading the body. */
+  | 'timeout'
+  /** The connection failed: refused, unknown host, TLS, reset. */
+  | 'network'
+  /** A 2xx answer whose body is not what the API documents. */
+  | 'invalid-response';
+
+/**
+ * The one error the VOD client throws. It says whether the call may have reached VOD, because a
+ * create that may have been received must never be blindly repeated: it would spend quota twice.
+ */
+export class VodRequestError extends Error {
+  readonly kind: VodErrorKind;
+  /** HTTP status, for `http` errors. */
+  readonly status?: number;
+  /** VOD's or API Gateway's `error_code`, e.g. `VOD.10053` or `APIGW.0308`. */
+  readonly errorCode?: string;
+  /** VOD's or API Gateway's `error_msg`. */
+  readonly errorMessage?: string;
+  /** The `X-Request-Id` of the answer, for Huawei support. */
+  readonly requestId?: string;
+  /** False only when the call surely never left this process (refused, DNS, TLS, connect timeout). */
+  readonly mayHaveReachedVod: boolean;
+
+  constructor(options: {
+    kind: VodErrorKind;
+    message: string;
+    status?: number;
+    errorCode?: string;
+    errorMessage?: string;
+    requestId?: string;
+    mayHaveReachedVod: boolean;
+    cause?: unknown;
+  }) {
+    super(options.message, { cause: options.cause });
+    this.name = 'VodRequestError';
+    this.kind = options.kind;
+    this.status = options.status;
+    this.errorCode = options.errorCode;
+    this.errorMessage = options.errorMessage;
+    this.requestId = options.requestId;
+    this.mayHaveReachedVod = options.mayHaveReachedVod;
+  }
+
+  /** API Gateway refused for throttling; the call did not reach VOD. */
+  get isThrottled(): boolean {
+    return this.status === 429;
+  }
+}
+
+// Failures before the request was written: the call cannot have reached VOD.
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Turns an error thrown by undici into a VodRequestError (an abort is passed through). */
+export function classifyTransportError(
+  error: unknown,
+  what: string,
+): VodRequestError | unknown {
+  const codes = errorCodes(error);
+  const name = (error as Error)?.name;
+  if (name === 'AbortError' || codes.includes('ABORT_ERR')) {
+    return error;
+  }
+  const notSent =
+    codes.some(c => NOT_SENT_CODES.has(c)) ||
+    codes.some(c =>
+      /^(ERR_TLS_|ERR_SSL_|CERT_|EPROTO$|DEPTH_ZERO|SELF_SIGNED)/.test(c),
+    );
+  const timeout = codes.some(c =>
+    [
+      'UND_ERR_CONNECT_TIMEOUT',
+      'UND_ERR_HEADERS_TIMEOUT',
+      'UND_ERR_BODY_TIMEOUT',
+    ].includes(c),
+  );
+  const detail = codes.length
+    ? codes.join('/')
+    : (error as Error)?.message ?? String(error);
+  return new VodRequestError({
+    kind: timeout ? 'timeout' : 'network',
+    message: `${what} failed: ${
+      timeout ? 'timed out' : 'connection error'
+    } (${detail})`,
+    mayHaveReachedVod: !notSent,
+    cause: error,
+  });
+}
+
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  let current = error as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (typeof current.code === 'string') codes.push(current.code);
+    current = current.cause as typeof current;
+  }
+  return codes;
+}
