@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Browser end-to-end tests: starts the demo portal on its usual ports (in-memory SQLite, so every
-# run starts from the demo catalog), runs e2e/ in Debian's chromium, stops the portal.
+# Browser end-to-end tests: starts the demo portal (scripts/start.sh: simulator, backend, frontend)
+# on its usual ports with in-memory SQLite, so every run starts from the demo catalog, runs e2e/ in
+# Debian's chromium, and stops the portal.
 # Writes Jest's JSON result to .ci-out/e2e.json. Called by scripts/test.sh.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -12,7 +13,7 @@ if [ ! -x /usr/bin/chromium ]; then
     { echo "e2e: could not install chromium, see .ci-out/apt.log" >&2; exit 1; }
 fi
 
-for port in 3000 7007; do
+for port in 3000 7007 18080; do
   if timeout 1 bash -c "</dev/tcp/127.0.0.1/$port" 2>/dev/null; then
     echo "e2e: port $port is taken; stop the running portal first" >&2
     exit 1
@@ -21,7 +22,7 @@ done
 
 export APP_CONFIG_backend_database_connection=':memory:'
 export BROWSER=none
-setsid yarn start >.ci-out/e2e-portal.log 2>&1 &
+setsid bash scripts/start.sh >.ci-out/e2e-portal.log 2>&1 &
 portal=$!
 stop_portal() { kill -- -"$portal" 2>/dev/null; wait "$portal" 2>/dev/null; }
 trap stop_portal EXIT
@@ -38,7 +39,9 @@ wait_for() { # url seconds
   done
 }
 start=$SECONDS
-wait_for http://localhost:7007/api/vod/health 300 && wait_for http://localhost:3000 300 || exit 1
+wait_for http://127.0.0.1:18080/health 120 &&
+  wait_for http://localhost:7007/api/vod/health 300 &&
+  wait_for http://localhost:3000 300 || exit 1
 echo "e2e: portal up after $((SECONDS - start)) s" >&2
 
 yarn jest --config e2e/jest.config.js --json --outputFile=.ci-out/e2e.json
