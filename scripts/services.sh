@@ -24,3 +24,14 @@ if ! up 3306; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
   wait_for MariaDB 3306 || exit 1
 fi
+
+# TestDatabases needs a MySQL user with a password (root has none here): a test-only user that may
+# create and drop the per-test databases.
+mariadb -uroot -h127.0.0.1 -e "
+  CREATE USER IF NOT EXISTS 'vodtest'@'localhost' IDENTIFIED BY 'vodtest';
+  CREATE USER IF NOT EXISTS 'vodtest'@'127.0.0.1' IDENTIFIED BY 'vodtest';
+  CREATE USER IF NOT EXISTS 'vodtest'@'%' IDENTIFIED BY 'vodtest';
+  GRANT ALL PRIVILEGES ON *.* TO 'vodtest'@'localhost';
+  GRANT ALL PRIVILEGES ON *.* TO 'vodtest'@'127.0.0.1';
+  GRANT ALL PRIVILEGES ON *.* TO 'vodtest'@'%';" ||
+  { echo "services: could not create the MariaDB test user" >&2; exit 1; }
