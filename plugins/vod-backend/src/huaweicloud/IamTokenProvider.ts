@@ -119,7 +119,7 @@ export class IamTokenProvider {
       const { code, message } = iamError(answer.text);
       throw new VodRequestError({
         kind: 'http',
-        status: answer.status,
+        httpStatus: answer.status,
         errorCode: code,
         errorMessage: message,
         requestId: answer.requestId,
@@ -138,7 +138,7 @@ export class IamTokenProvider {
     if (typeof token !== 'string' || !token || Number.isNaN(expiresAt)) {
       throw new VodRequestError({
         kind: 'invalid-response',
-        status: answer.status,
+        httpStatus: answer.status,
         requestId: answer.requestId,
         message:
           'IAM answered without an X-Subject-Token header or token.expires_at',

@@ -168,7 +168,7 @@ describe('VodClient against the VOD simulator', () => {
         },
       });
       expect(
-        (await failure(vod.createPrefetch({ assetId: ASSET }))).status,
+        (await failure(vod.createPrefetch({ assetId: ASSET }))).httpStatus,
       ).toBe(401);
       secret = SK;
       await expect(
@@ -186,7 +186,7 @@ describe('VodClient against the VOD simulator', () => {
       );
       expect(error).toMatchObject({
         kind: 'http',
-        status: 400,
+        httpStatus: 400,
         errorCode: 'VOD.10062',
         mayHaveReachedVod: true,
       });
@@ -203,7 +203,7 @@ describe('VodClient against the VOD simulator', () => {
         },
       });
       const error = await failure(vod.createPrefetch({ assetId: ASSET }));
-      expect(error).toMatchObject({ status: 401, errorCode: 'APIGW.0301' });
+      expect(error).toMatchObject({ httpStatus: 401, errorCode: 'APIGW.0301' });
       expect(error.message).not.toMatch(/canonical/i);
       expect(error.errorMessage).toBe(
         'Incorrect IAM authentication information: verify aksk signature fail',
@@ -214,7 +214,7 @@ describe('VodClient against the VOD simulator', () => {
 
     it('maps a 404 of an unknown task', async () => {
       const error = await failure(client().queryPrefetch('0000'));
-      expect(error).toMatchObject({ status: 404, errorCode: 'VOD.10064' });
+      expect(error).toMatchObject({ httpStatus: 404, errorCode: 'VOD.10064' });
     });
 
     it('maps a 404 of an endpoint with a wrong path prefix', async () => {
@@ -223,7 +223,7 @@ describe('VodClient against the VOD simulator', () => {
           assetId: ASSET,
         }),
       );
-      expect(error).toMatchObject({ status: 404, errorCode: 'APIGW.0101' });
+      expect(error).toMatchObject({ httpStatus: 404, errorCode: 'APIGW.0101' });
     });
 
     it('maps a 413 of a body over the gateway limit', async () => {
@@ -232,7 +232,7 @@ describe('VodClient against the VOD simulator', () => {
         (_, i) => `https://cdn.example.com/${'x'.repeat(300)}/${i}.mp4`,
       );
       const error = await failure(client().createPrefetch({ urls }));
-      expect(error).toMatchObject({ status: 413, errorCode: 'APIGW.0201' });
+      expect(error).toMatchObject({ httpStatus: 413, errorCode: 'APIGW.0201' });
     });
 
     it('retries a throttled (429) create, which never reached VOD', async () => {
@@ -252,7 +252,7 @@ describe('VodClient against the VOD simulator', () => {
       );
       sim.setFaults({});
       expect(error).toMatchObject({
-        status: 429,
+        httpStatus: 429,
         errorCode: 'APIGW.0308',
         mayHaveReachedVod: false,
       });
@@ -262,7 +262,7 @@ describe('VodClient against the VOD simulator', () => {
     it('never repeats a create answered with a 5xx: VOD may have taken it', async () => {
       sim.queueFault({ kind: '503', route: 'create' });
       const error = await failure(client().createPrefetch({ assetId: ASSET }));
-      expect(error).toMatchObject({ status: 503, mayHaveReachedVod: true });
+      expect(error).toMatchObject({ httpStatus: 503, mayHaveReachedVod: true });
       expect(creates()).toHaveLength(1);
     });
 
@@ -447,7 +447,7 @@ describe('VodClient against the VOD simulator', () => {
         auth: { type: 'token', tokens: tokens({ password: 'nope' }) },
       });
       const error = await failure(vod.createPrefetch({ assetId: ASSET }));
-      expect(error).toMatchObject({ status: 401, mayHaveReachedVod: false });
+      expect(error).toMatchObject({ httpStatus: 401, mayHaveReachedVod: false });
       expect(error.errorMessage).toBe('The username or password is wrong.');
       expect(creates()).toHaveLength(0);
     });
@@ -520,7 +520,7 @@ describe('VodClient on answers the simulator never gives (MockAgent)', () => {
       mockClient().createPrefetch({ assetId: ASSET }),
     ).rejects.toMatchObject({
       kind: 'invalid-response',
-      status: 202,
+      httpStatus: 202,
     });
   });
 
@@ -533,7 +533,7 @@ describe('VodClient on answers the simulator never gives (MockAgent)', () => {
       mockClient().createPrefetch({ assetId: ASSET }),
     ).rejects.toMatchObject({
       kind: 'http',
-      status: 502,
+      httpStatus: 502,
       errorCode: undefined,
       mayHaveReachedVod: true,
     });

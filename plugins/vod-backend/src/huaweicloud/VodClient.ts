@@ -200,7 +200,7 @@ export class VodClient {
         if (!(error instanceof VodRequestError)) throw error;
         // A refused token is fetched anew once; that retry is free.
         if (
-          error.status === 401 &&
+          error.httpStatus === 401 &&
           sentToken &&
           this.auth.type === 'token' &&
           !tokenRetried
@@ -282,7 +282,7 @@ export class VodClient {
     }
     return new VodRequestError({
       kind: 'http',
-      status: answer.status,
+      httpStatus: answer.status,
       errorCode,
       errorMessage,
       requestId: answer.requestId,
@@ -321,7 +321,7 @@ export function isRetryable(
     return error.isThrottled || !error.mayHaveReachedVod;
   }
   if (error.kind === 'http') {
-    return error.status === 429 || (error.status ?? 0) >= 500;
+    return error.httpStatus === 429 || (error.httpStatus ?? 0) >= 500;
   }
   return true;
 }
@@ -341,7 +341,7 @@ function parse<T extends z.ZodType>(
   if (!parsed.success) {
     throw new VodRequestError({
       kind: 'invalid-response',
-      status: answer.status,
+      httpStatus: answer.status,
       requestId: answer.requestId,
       message: `VOD prefetch ${operation} answered ${answer.status} with a body that is not the documented one`,
       mayHaveReachedVod: true,

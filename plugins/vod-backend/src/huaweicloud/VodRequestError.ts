@@ -15,8 +15,11 @@ export type VodErrorKind =
  */
 export class VodRequestError extends Error {
   readonly kind: VodErrorKind;
-  /** HTTP status, for `http` errors. */
-  readonly status?: number;
+  /**
+   * HTTP status of VOD's answer, for `http` errors. (Not `status`: Backstage's error handler would
+   * take that for the status of our own response.)
+   */
+  readonly httpStatus?: number;
   /** VOD's or API Gateway's `error_code`, e.g. `VOD.10053` or `APIGW.0308`. */
   readonly errorCode?: string;
   /** VOD's or API Gateway's `error_msg`. */
@@ -29,7 +32,7 @@ export class VodRequestError extends Error {
   constructor(options: {
     kind: VodErrorKind;
     message: string;
-    status?: number;
+    httpStatus?: number;
     errorCode?: string;
     errorMessage?: string;
     requestId?: string;
@@ -39,7 +42,7 @@ export class VodRequestError extends Error {
     super(options.message, { cause: options.cause });
     this.name = 'VodRequestError';
     this.kind = options.kind;
-    this.status = options.status;
+    this.httpStatus = options.httpStatus;
     this.errorCode = options.errorCode;
     this.errorMessage = options.errorMessage;
     this.requestId = options.requestId;
@@ -48,7 +51,7 @@ export class VodRequestError extends Error {
 
   /** API Gateway refused for throttling; the call did not reach VOD. */
   get isThrottled(): boolean {
-    return this.status === 429;
+    return this.httpStatus === 429;
   }
 }
 

@@ -1,0 +1,119 @@
+import { ConfigReader } from '@backstage/config';
+import { readVodConfig } from './config';
+
+const account = {
+  name: 'main',
+  endpoint: 'https://vod.cn-north-4.myhuaweicloud.com',
+  projectId: 'p1',
+  accessKeyId: 'AK',
+  secretAccessKey: 'SK',
+};
+const read = (vod: object) => () => readVodConfig(new ConfigReader({ vod }));
+
+describe('readVodConfig', () => {
+  it('fills in the defaults', () => {
+    const config = read({ accounts: [account] })();
+    expect(config).toMatchObject({
+      defaultAccount: 'main',
+      quotaTimeZone: 'Asia/Shanghai',
+      maxUrlsPerPrefetch: 100,
+      retryAttempts: 3,
+      timeouts: { connectMs: 5000, headersMs: 15000, bodyMs: 15000 },
+      polling: {
+        frequencyMs: 10000,
+        initialDelayMs: 5000,
+        maxDelayMs: 300000,
+        expireAfterMs: 86400000,
+      },
+    });
+    expect(config.accounts[0]).toMatchObject({
+      dailyQuota: 1000,
+      createsPerMinute: 10,
+      queriesPerMinute: 100,
+      allowedUrlPrefixes: [],
+      auth: {
+        type: 'aksk',
+        credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
+      },
+    });
+  });
+
+  it('reads durations in the forms Backstage accepts', () => {
+    const config = read({
+      accounts: [account],
+      timeouts: { connect: '2s', headers: { seconds: 3 } },
+      polling: { frequency: 'PT30S', expireAfter: '2h' },
+    })();
+    expect(config.timeouts.connectMs).toBe(2000);
+    expect(config.timeouts.headersMs).toBe(3000);
+    expect(config.polling.frequencyMs).toBe(30000);
+    expect(config.polling.expireAfterMs).toBe(7200000);
+  });
+
+  it('reads IAM token credentials', () => {
+    const { accessKeyId, secretAccessKey, ...rest } = account;
+    const config = read({
+      accounts: [
+        {
+          ...rest,
+          iam: {
+            endpoint: 'https://iam.example.com',
+            domainName: 'd',
+            userName: 'u',
+            password: 'p',
+          },
+        },
+      ],
+    })();
+    expect(config.accounts[0].auth).toEqual({
+      type: 'token',
+      iam: {
+        endpoint: 'https://iam.example.com',
+        domainName: 'd',
+        userName: 'u',
+        password: 'p',
+      },
+    });
+  });
+
+  it.each([
+    ['no accounts', {}, "Missing required config value at 'vod.accounts'"],
+    [
+      'an endpoint that is no URL',
+      { accounts: [{ ...account, endpoint: 'vod' }] },
+      "Invalid config at 'vod.accounts[0].endpoint'",
+    ],
+    [
+      'an AK without SK',
+      { accounts: [{ ...account, secretAccessKey: undefined }] },
+      "Invalid config at 'vod.accounts[0].secretAccessKey'",
+    ],
+    [
+      'a default account that does not exist',
+      { accounts: [account], defaultAccount: 'eu' },
+      'Invalid config at \'vod.defaultAccount\': no account is named "eu"',
+    ],
+    [
+      'two accounts of one name',
+      { accounts: [account, { ...account, projectId: 'p2' }] },
+      "Invalid config at 'vod.accounts[1].name'",
+    ],
+    [
+      'a zero quota',
+      { accounts: [{ ...account, dailyQuota: 0 }] },
+      "Invalid config at 'vod.accounts[0].dailyQuota'",
+    ],
+    [
+      'a bad URL prefix',
+      { accounts: [{ ...account, allowedUrlPrefixes: ['cdn'] }] },
+      "Invalid config at 'vod.accounts[0].allowedUrlPrefixes[0]'",
+    ],
+    [
+      'an unknown time zone',
+      { accounts: [account], quotaTimeZone: 'Mars/Olympus' },
+      "Invalid config at 'vod.quotaTimeZone'",
+    ],
+  ])('fails start-up on %s, naming the key', (_name, vod, message) => {
+    expect(read(vod)).toThrow(message);
+  });
+});
