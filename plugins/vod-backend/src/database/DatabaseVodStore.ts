@@ -304,6 +304,17 @@ export class DatabaseVodStore implements VodStore {
     return updated > 0;
   }
 
+  async unclaimTask(rowId: number, now: number): Promise<void> {
+    await this.db('vod_tasks')
+      .where({ id: rowId, status: 'sending' })
+      .update({
+        status: 'pending',
+        sent_at: null,
+        send_count: this.db.raw('send_count - 1'),
+        updated_at: now,
+      });
+  }
+
   async markAccepted(
     rowId: number,
     taskId: string,
@@ -441,6 +452,16 @@ export class DatabaseVodStore implements VodStore {
         poll_count: trx.raw('poll_count + 1'),
       });
     });
+  }
+
+  async deferPoll(rowId: number, nextPollAt: number, now: number) {
+    await this.db('vod_tasks')
+      .where({ id: rowId })
+      .update({
+        next_poll_at: nextPollAt,
+        poll_count: this.db.raw('poll_count + 1'),
+        updated_at: now,
+      });
   }
 
   async markExpired(rowId: number, now: number) {

@@ -91,6 +91,8 @@ export interface VodStore {
   pendingTasksOf(prefetchId: string): Promise<OutboxTask[]>;
   /** Atomically takes a pending task for sending; false when someone else took it. */
   claimTask(rowId: number, now: number): Promise<boolean>;
+  /** Gives back a claim whose call surely never reached VOD (unreachable, throttled). */
+  unclaimTask(rowId: number, now: number): Promise<void>;
   /** VOD accepted the call. */
   markAccepted(
     rowId: number,
@@ -125,6 +127,8 @@ export interface VodStore {
     now: number,
     nextPollAt: number,
   ): Promise<void>;
+  /** A poll failed; try again at `nextPollAt`. */
+  deferPoll(rowId: number, nextPollAt: number, now: number): Promise<void>;
   /** VOD never reported an end in time. */
   markExpired(rowId: number, now: number): Promise<void>;
 }

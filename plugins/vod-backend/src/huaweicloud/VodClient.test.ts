@@ -389,6 +389,18 @@ describe('VodClient against the VOD simulator', () => {
       expect(clock.slept).toEqual([60_000]);
       expect(creates().every(c => c.status === 202)).toBe(true);
     });
+
+    it('counts a slot reserved ahead once, not twice', async () => {
+      const clock = instantClock();
+      const vod = client({ clock, rateLimits: { createsPerMinute: 2 } });
+      for (let i = 0; i < 2; i++) {
+        await vod.reserveCreateSlot();
+        await vod.createPrefetch({ assetId: ASSET }, { slotReserved: true });
+      }
+      expect(clock.slept).toEqual([]);
+      await vod.reserveCreateSlot();
+      expect(clock.slept).toEqual([60_000]);
+    });
   });
 
   describe('IAM token auth', () => {
@@ -447,7 +459,10 @@ describe('VodClient against the VOD simulator', () => {
         auth: { type: 'token', tokens: tokens({ password: 'nope' }) },
       });
       const error = await failure(vod.createPrefetch({ assetId: ASSET }));
-      expect(error).toMatchObject({ httpStatus: 401, mayHaveReachedVod: false });
+      expect(error).toMatchObject({
+        httpStatus: 401,
+        mayHaveReachedVod: false,
+      });
       expect(error.errorMessage).toBe('The username or password is wrong.');
       expect(creates()).toHaveLength(0);
     });

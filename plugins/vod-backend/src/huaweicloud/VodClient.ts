@@ -123,11 +123,20 @@ export class VodClient {
     );
   }
 
+  /**
+   * Waits for a free create slot of the account's rate. A caller that must record "about to send"
+   * just before the call takes the slot first and passes `slotReserved` to createPrefetch.
+   */
+  async reserveCreateSlot(signal?: AbortSignal): Promise<void> {
+    await this.limiters.create.acquire(signal);
+  }
+
   /** Asks VOD to prefetch an asset or up to 10 URLs; resolves with VOD's task id. */
   async createPrefetch(
     target: PrefetchTarget,
-    signal?: AbortSignal,
+    options: { signal?: AbortSignal; slotReserved?: boolean } = {},
   ): Promise<CreatedTask> {
+    const { signal, slotReserved } = options;
     if (
       'urls' in target &&
       (target.urls.length === 0 || target.urls.length > MAX_URLS_PER_VOD_TASK)
@@ -141,7 +150,7 @@ export class VodClient {
         ? { asset_id: target.assetId }
         : { urls: target.urls },
     );
-    const answer = await this.call('create', '', body, signal);
+    const answer = await this.call('create', '', body, signal, slotReserved);
     const parsed = parse(vodCreatePrefetchResponseSchema, answer, 'create');
     return { taskId: parsed.task_id, requestId: answer.requestId };
   }
@@ -172,12 +181,15 @@ export class VodClient {
     query: string,
     body: string | undefined,
     signal?: AbortSignal,
+    slotReserved = false,
   ): Promise<HttpAnswer> {
     const what =
       operation === 'create' ? 'VOD prefetch create' : 'VOD prefetch query';
     let tokenRetried = false;
     for (let attempt = 1; ; attempt++) {
-      await this.limiters[operation].acquire(signal);
+      if (attempt > 1 || !slotReserved) {
+        await this.limiters[operation].acquire(signal);
+      }
       let sentToken: string | undefined;
       try {
         const request = await this.buildRequest(query, body, signal);

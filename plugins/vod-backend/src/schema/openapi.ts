@@ -1,13 +1,35 @@
-// The vod backend's API, spec first: the router is typed from this document and every request
-// is validated against it. Kept by hand as a TypeScript `as const` object (the OpenAPI code
-// generator needs a download that this project cannot rely on).
+// The vod backend's API, spec first: the router is typed from this document and requests are
+// validated against it (createValidatedOpenApiRouter). Kept by hand as a TypeScript `as const`
+// object: the OpenAPI code generator needs a download this project cannot rely on. The zod
+// schemas in vod-common remain the source of truth for values; this document describes the same
+// shapes for readers and for the validator.
+
+const ref = <const T extends string>(name: T) =>
+  ({ $ref: `#/components/schemas/${name}` } as const);
+const json = <const T>(schema: T) =>
+  ({ 'application/json': { schema } } as const);
+const errors = {
+  '400': {
+    description: 'Invalid input; the message names the field.',
+    content: json(ref('Error')),
+  },
+  '401': {
+    description: 'No valid Backstage token.',
+    content: json(ref('Error')),
+  },
+  '403': {
+    description: 'Not allowed by the permission policy.',
+    content: json(ref('Error')),
+  },
+} as const;
+
 export const spec = {
   openapi: '3.1.0',
   info: {
     title: 'vod',
     version: '1',
     description:
-      'Huawei Cloud VOD CDN prefetch behind Backstage authentication.',
+      'Huawei Cloud VOD CDN prefetch behind Backstage authentication. Every route but /health needs a Backstage user or service token.',
     license: { name: 'UNLICENSED' },
     contact: {},
   },
@@ -18,15 +40,152 @@ export const spec = {
     parameters: {},
     requestBodies: {},
     responses: {},
+    securitySchemes: {},
     schemas: {
-      Health: {
+      Error: {
         type: 'object',
-        properties: { status: { type: 'string', enum: ['ok'] } },
-        required: ['status'],
+        description: "Backstage's error body.",
+        properties: {
+          error: {
+            type: 'object',
+            properties: {
+              name: { type: 'string' },
+              message: { type: 'string' },
+            },
+            required: ['name', 'message'],
+          },
+          request: { type: 'object' },
+          response: { type: 'object' },
+        },
+        required: ['error'],
+      },
+      SeedError: {
+        type: 'object',
+        description: "VOD's own error body.",
+        properties: {
+          error_code: { type: 'string' },
+          error_msg: { type: 'string' },
+        },
+        required: ['error_code', 'error_msg'],
+      },
+      PrefetchStatus: {
+        type: 'string',
+        enum: [
+          'pending',
+          'processing',
+          'succeeded',
+          'failed',
+          'partially_failed',
+          'expired',
+        ],
+      },
+      CreatePrefetchRequest: {
+        type: 'object',
+        description:
+          'At most one of assetId and urls; with neither, the asset comes from the entity annotation vod.huaweicloud.com/asset-id.',
+        properties: {
+          entityRef: {
+            type: 'string',
+            description: 'kind:namespace/name of a media entity',
+          },
+          account: {
+            type: 'string',
+            description:
+              'A configured VOD account; default: the entity annotation, then the default account',
+          },
+          assetId: {
+            type: 'string',
+            description: 'A VOD media asset id, 32 hexadecimal characters',
+          },
+          urls: {
+            type: 'array',
+            items: { type: 'string' },
+            minItems: 1,
+            description:
+              'Streaming URLs, sent to VOD 10 per call, up to vod.maxUrlsPerPrefetch',
+          },
+        },
         additionalProperties: false,
       },
+      UrlResult: {
+        type: 'object',
+        properties: {
+          url: { type: 'string' },
+          status: { type: 'string', enum: ['processing', 'succeed', 'failed'] },
+        },
+        required: ['url', 'status'],
+      },
+      Failure: {
+        type: 'object',
+        properties: { code: { type: 'string' }, message: { type: 'string' } },
+        required: ['code', 'message'],
+      },
+      Task: {
+        type: 'object',
+        properties: {
+          taskId: { type: 'string' },
+          urls: { type: 'array', items: { type: 'string' } },
+          status: ref('PrefetchStatus'),
+          results: { type: 'array', items: ref('UrlResult') },
+          error: ref('Failure'),
+        },
+        required: ['status', 'results'],
+      },
+      Prefetch: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          status: ref('PrefetchStatus'),
+          account: { type: 'string' },
+          entityRef: { type: 'string' },
+          assetId: { type: 'string' },
+          urls: { type: 'array', items: { type: 'string' } },
+          createdBy: { type: 'string' },
+          createdAt: { type: 'string', format: 'date-time' },
+          updatedAt: { type: 'string', format: 'date-time' },
+          possibleDuplicate: { type: 'boolean' },
+          tasks: { type: 'array', items: ref('Task') },
+          error: ref('Failure'),
+        },
+        required: [
+          'id',
+          'status',
+          'account',
+          'createdBy',
+          'createdAt',
+          'updatedAt',
+          'possibleDuplicate',
+        ],
+      },
+      PrefetchList: {
+        type: 'object',
+        properties: {
+          items: { type: 'array', items: ref('Prefetch') },
+          nextCursor: { type: 'string' },
+        },
+        required: ['items'],
+      },
+      Quota: {
+        type: 'object',
+        properties: {
+          account: { type: 'string' },
+          limit: { type: 'integer' },
+          used: { type: 'integer' },
+          remaining: { type: 'integer' },
+          resetsAt: { type: 'string', format: 'date-time' },
+        },
+        required: ['account', 'limit', 'used', 'remaining', 'resetsAt'],
+      },
+      Account: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          projectId: { type: 'string' },
+          isDefault: { type: 'boolean' },
+        },
+        required: ['name', 'projectId', 'isDefault'],
+      },
     },
-    securitySchemes: {},
   },
   paths: {
     '/health': {
@@ -36,11 +195,251 @@ export const spec = {
         responses: {
           '200': {
             description: 'The plugin is up.',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/Health' },
+            content: json({
+              type: 'object',
+              properties: { status: { type: 'string' } },
+              required: ['status'],
+            }),
+          },
+        },
+      },
+    },
+    '/prefetches': {
+      post: {
+        operationId: 'CreatePrefetch',
+        description:
+          'Records a prefetch (permission, allow-list, quota and idempotency checked in one transaction) and queues it for VOD.',
+        parameters: [
+          {
+            in: 'header',
+            name: 'Idempotency-Key',
+            required: false,
+            schema: { type: 'string', minLength: 1, maxLength: 255 },
+            description:
+              'The same key and body return the first prefetch; the same key with another body is a 409.',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: json(ref('CreatePrefetchRequest')),
+        },
+        responses: {
+          '202': {
+            description: 'Recorded and queued.',
+            content: json(ref('Prefetch')),
+          },
+          ...errors,
+          '404': {
+            description: 'No such entity.',
+            content: json(ref('Error')),
+          },
+          '409': {
+            description: 'Idempotency-Key reused with another body.',
+            content: json(ref('Error')),
+          },
+          '429': {
+            description:
+              'Daily quota used up; the message says when it resets.',
+            content: json(ref('Error')),
+          },
+        },
+      },
+      get: {
+        operationId: 'ListPrefetches',
+        description: 'Prefetches, newest first, a page at a time.',
+        parameters: [
+          {
+            in: 'query',
+            name: 'entityRef',
+            required: false,
+            schema: { type: 'string' },
+          },
+          {
+            in: 'query',
+            name: 'assetId',
+            required: false,
+            schema: { type: 'string' },
+          },
+          {
+            in: 'query',
+            name: 'account',
+            required: false,
+            schema: { type: 'string' },
+          },
+          {
+            in: 'query',
+            name: 'status',
+            required: false,
+            schema: ref('PrefetchStatus'),
+          },
+          {
+            in: 'query',
+            name: 'createdBy',
+            required: false,
+            schema: { type: 'string' },
+          },
+          {
+            in: 'query',
+            name: 'limit',
+            required: false,
+            schema: { type: 'string', pattern: '^[0-9]+$' },
+          },
+          {
+            in: 'query',
+            name: 'cursor',
+            required: false,
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': { description: 'A page.', content: json(ref('PrefetchList')) },
+          ...errors,
+        },
+      },
+    },
+    '/prefetches/{id}': {
+      get: {
+        operationId: 'GetPrefetch',
+        description: 'One prefetch with its VOD tasks and per-URL results.',
+        parameters: [
+          {
+            in: 'path',
+            name: 'id',
+            required: true,
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The prefetch.',
+            content: json(ref('Prefetch')),
+          },
+          ...errors,
+          '404': {
+            description: 'No such prefetch.',
+            content: json(ref('Error')),
+          },
+        },
+      },
+    },
+    '/quota': {
+      get: {
+        operationId: 'GetQuota',
+        description: "An account's quota day.",
+        parameters: [
+          {
+            in: 'query',
+            name: 'account',
+            required: false,
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': { description: 'The quota.', content: json(ref('Quota')) },
+          ...errors,
+        },
+      },
+    },
+    '/accounts': {
+      get: {
+        operationId: 'ListAccounts',
+        description:
+          'The configured accounts: names and project ids, never credentials.',
+        responses: {
+          '200': {
+            description: 'The accounts.',
+            content: json({ type: 'array', items: ref('Account') }),
+          },
+          ...errors,
+        },
+      },
+    },
+    '/v1.0/{projectId}/asset/preheating': {
+      post: {
+        operationId: 'SeedCreatePrefetch',
+        description:
+          "VOD's own create call, verbatim, behind portal auth: body {asset_id} or {urls: [≤10]}, answered once VOD answered. Served by its own router so that every error keeps VOD's {error_code, error_msg} shape.",
+        parameters: [
+          {
+            in: 'path',
+            name: 'projectId',
+            required: true,
+            schema: { type: 'string' },
+          },
+        ],
+        requestBody: { required: true, content: json({ type: 'object' }) },
+        responses: {
+          '202': {
+            description: "VOD's task id.",
+            content: json({
+              type: 'object',
+              properties: { task_id: { type: 'string' } },
+              required: ['task_id'],
+            }),
+          },
+          '400': {
+            description: 'Invalid request, or VOD refused it.',
+            content: json(ref('SeedError')),
+          },
+          '401': {
+            description: 'No valid Backstage token.',
+            content: json(ref('SeedError')),
+          },
+          '403': {
+            description: 'Not allowed.',
+            content: json(ref('SeedError')),
+          },
+          '404': {
+            description: 'No account has this project id.',
+            content: json(ref('SeedError')),
+          },
+          '429': {
+            description: 'Daily quota used up.',
+            content: json(ref('SeedError')),
+          },
+          '503': {
+            description:
+              'VOD did not confirm in time; the prefetch stays queued.',
+            content: json(ref('SeedError')),
+          },
+        },
+      },
+      get: {
+        operationId: 'SeedQueryPrefetch',
+        description: "VOD's own task query, verbatim, behind portal auth.",
+        parameters: [
+          {
+            in: 'path',
+            name: 'projectId',
+            required: true,
+            schema: { type: 'string' },
+          },
+          {
+            in: 'query',
+            name: 'task_id',
+            required: true,
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'Per-URL state.',
+            content: json({
+              type: 'object',
+              properties: {
+                task_id: { type: 'string' },
+                preheating_results: { type: 'array', items: ref('UrlResult') },
               },
-            },
+              required: ['preheating_results'],
+            }),
+          },
+          '400': {
+            description: 'Invalid request.',
+            content: json(ref('SeedError')),
+          },
+          '404': {
+            description: 'Unknown project or task.',
+            content: json(ref('SeedError')),
           },
         },
       },
