@@ -105,7 +105,7 @@ export const spec = {
               'Streaming URLs, sent to VOD 10 per call, up to vod.maxUrlsPerPrefetch',
           },
         },
-        additionalProperties: false,
+        // Unknown fields are refused by the handler, whose message names them; the validator's would not.
       },
       UrlResult: {
         type: 'object',
@@ -253,6 +253,7 @@ export const spec = {
             name: 'entityRef',
             required: false,
             schema: { type: 'string' },
+            allowReserved: true,
           },
           {
             in: 'query',
@@ -277,6 +278,7 @@ export const spec = {
             name: 'createdBy',
             required: false,
             schema: { type: 'string' },
+            allowReserved: true,
           },
           {
             in: 'query',
@@ -289,6 +291,7 @@ export const spec = {
             name: 'cursor',
             required: false,
             schema: { type: 'string' },
+            allowReserved: true,
           },
         ],
         responses: {

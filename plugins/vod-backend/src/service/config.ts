@@ -90,7 +90,7 @@ export function readVodConfig(root: Config): VodConfig {
   const quotaTimeZone =
     config.getOptionalString('quotaTimeZone') ?? 'Asia/Shanghai';
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: quotaTimeZone });
+    Intl.DateTimeFormat('en-US', { timeZone: quotaTimeZone });
   } catch {
     throw new VodConfigError(
       'vod.quotaTimeZone',

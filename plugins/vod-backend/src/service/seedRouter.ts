@@ -7,6 +7,17 @@ import type { PrefetchService } from './PrefetchService';
 
 const PATH = '/v1.0/:projectId/asset/preheating';
 
+/** An error answered in VOD's shape. */
+export class SeedError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * VOD's own contract, verbatim, behind portal auth: anything that speaks the VOD API can call the
  * portal instead of holding keys. Its own router, ahead of the validated one, so that every
@@ -88,17 +99,6 @@ export function createSeedRouter(options: {
     },
   );
   return router;
-}
-
-/** An error answered in VOD's shape. */
-export class SeedError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 function accountOf(service: PrefetchService, projectId: string) {

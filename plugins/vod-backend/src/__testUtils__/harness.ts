@@ -1,0 +1,184 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import {
+  AuthorizeResult,
+  isResourcePermission,
+} from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import type { BackendFeature } from '@backstage/backend-plugin-api';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
+import { startVodSimulator, VodSimulator } from '@mediaops/vod-simulator';
+import request from 'supertest';
+import vodPlugin from '..';
+
+export const PROJECT = '0123456789abcdef0123456789abcdef';
+export const AK = 'QTWAOYTTINDUT2QVKYUC';
+export const SK = 'MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc';
+export const TRAILER_ASSET = 'f488337c31c8e4622f1590735b134c65';
+export const DOC_ASSET = '9db42f5e08c15edecd99a98da241994a';
+/** Published in VOD but named by no catalog entity. */
+export const LOOSE_ASSET = '3c5b0f1e7a2d4b6c8e9f0a1b2c3d4e5f';
+
+/** Who may do what in these tests. */
+export const users = {
+  /** Allowed everything. */
+  allowed: 'user:default/allowed',
+  /** Denied everything. */
+  denied: 'user:default/denied',
+  /** May prefetch the trailer entity only: no other entity, nothing ad hoc. */
+  trailerOwner: 'user:default/trailer-owner',
+};
+
+export const auth = {
+  none: {},
+  allowed: { Authorization: mockCredentials.user.header(users.allowed) },
+  denied: { Authorization: mockCredentials.user.header(users.denied) },
+  trailerOwner: {
+    Authorization: mockCredentials.user.header(users.trailerOwner),
+  },
+  service: { Authorization: mockCredentials.service.header() },
+};
+
+export const entities: Entity[] = [
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: {
+      name: 'trailer',
+      namespace: 'default',
+      annotations: { 'vod.huaweicloud.com/asset-id': TRAILER_ASSET },
+    },
+    spec: { type: 'media-asset', owner: 'group:default/media' },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: {
+      name: 'documentary',
+      namespace: 'default',
+      annotations: { 'vod.huaweicloud.com/asset-id': DOC_ASSET },
+    },
+    spec: { type: 'media-asset', owner: 'group:default/content' },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: { name: 'draft', namespace: 'default' },
+    spec: { type: 'media-asset', owner: 'group:default/media' },
+  },
+];
+
+/** A permission policy keyed on the user, resource-aware for vod.prefetch.create. */
+const permissions = mockServices.permissions.mock({
+  authorize: async (requests, options) => {
+    const principal = options.credentials.principal as {
+      type: string;
+      userEntityRef?: string;
+    };
+    const user =
+      principal.type === 'user' ? principal.userEntityRef : undefined;
+    return requests.map(req => {
+      if (user === users.denied) return { result: AuthorizeResult.DENY };
+      if (user === users.trailerOwner) {
+        const allowed =
+          isResourcePermission(req.permission) &&
+          (req as { resourceRef?: string }).resourceRef ===
+            'resource:default/trailer';
+        return {
+          result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+        };
+      }
+      return { result: AuthorizeResult.ALLOW };
+    });
+  },
+});
+
+export interface Harness {
+  sim: VodSimulator;
+  server: Parameters<typeof request>[0];
+  http: () => ReturnType<typeof request>;
+  /** Waits until the prefetch's status satisfies `done`. */
+  waitFor(id: string, done: (status: string) => boolean): Promise<any>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(
+  options: {
+    vod?: Record<string, unknown>;
+    account?: Record<string, unknown>;
+    extraFeatures?: BackendFeature[];
+  } = {},
+): Promise<Harness> {
+  const sim = await startVodSimulator({
+    accounts: [{ projectId: PROJECT, accessKeyId: AK, secretAccessKey: SK }],
+    assets: { [TRAILER_ASSET]: {}, [DOC_ASSET]: {}, [LOOSE_ASSET]: {} },
+    processingMs: 300,
+    createsPerMinute: 10_000,
+    queriesPerMinute: 10_000,
+  });
+  const { server } = await startTestBackend({
+    features: [
+      vodPlugin,
+      mockServices.rootConfig.factory({
+        data: {
+          vod: {
+            accounts: [
+              {
+                name: 'main',
+                endpoint: sim.url,
+                projectId: PROJECT,
+                accessKeyId: AK,
+                secretAccessKey: SK,
+                allowedUrlPrefixes: [
+                  'https://example.com/asset/',
+                  'https://cdn.example.com/',
+                ],
+                rateLimit: {
+                  createsPerMinute: 10_000,
+                  queriesPerMinute: 10_000,
+                },
+                ...options.account,
+              },
+            ],
+            polling: {
+              frequency: '200ms',
+              initialDelay: '100ms',
+              maxDelay: '200ms',
+            },
+            timeouts: { headers: '2s', body: '2s' },
+            ...options.vod,
+          },
+        },
+      }),
+      mockServices.httpAuth.factory({
+        defaultCredentials: mockCredentials.none(),
+      }),
+      catalogServiceMock.factory({ entities }),
+      permissions.factory,
+      // The real scheduler: the mock one runs each task once, and the poller must run repeatedly.
+      schedulerServiceFactory,
+      ...(options.extraFeatures ?? []),
+    ],
+  });
+  const http = () => request(server);
+  return {
+    sim,
+    server,
+    http,
+    async waitFor(id, done) {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const res = await http()
+          .get(`/api/vod/prefetches/${id}`)
+          .set(auth.allowed);
+        if (done(res.body.status) || Date.now() > deadline) return res.body;
+        await new Promise(resolve => setTimeout(resolve, 100));
+      }
+    },
+    stop: () => sim.close(),
+  };
+}
