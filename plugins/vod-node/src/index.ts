@@ -1,8 +1,9 @@
 /**
- * Backend library of the vod plugin: `vodPrefetchServiceRef`, so other backend plugins can
- * prefetch through the vod backend on behalf of a user. Not implemented yet; see README.md.
+ * Backend library of the vod plugin: `vodPrefetchServiceRef`, so other backend plugins (the
+ * scaffolder module, yours) prefetch through the vod backend on behalf of a user.
  *
  * @packageDocumentation
  */
 
-export {};
+export { vodPrefetchServiceRef } from './vodPrefetchServiceRef';
+export type { VodPrefetchService } from './vodPrefetchServiceRef';

@@ -1,0 +1,119 @@
+import { ResponseError } from '@backstage/errors';
+import type {
+  AccountSummary,
+  CreatePrefetchRequest,
+  Prefetch,
+  PrefetchList,
+  PrefetchStatus,
+  Quota,
+} from '../types';
+
+/** Where the vod backend is: Backstage's discovery, or anything with the same method. */
+export interface VodDiscovery {
+  getBaseUrl(pluginId: string): Promise<string>;
+}
+
+/** Per-call options: a Backstage token (omit when `fetchApi` adds one itself). */
+export interface VodRequestOptions {
+  token?: string;
+}
+
+export interface ListPrefetchesQuery {
+  entityRef?: string;
+  assetId?: string;
+  account?: string;
+  status?: PrefetchStatus;
+  createdBy?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * The vod backend's HTTP API for browsers and Node alike. Failures throw `ResponseError` with
+ * the backend's error (its message names what was wrong).
+ */
+export class VodApiClient {
+  private readonly discovery: VodDiscovery;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: {
+    discoveryApi: VodDiscovery;
+    fetchApi?: { fetch: typeof fetch };
+  }) {
+    this.discovery = options.discoveryApi;
+    this.fetchImpl =
+      options.fetchApi?.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  createPrefetch(
+    request: CreatePrefetchRequest,
+    options: VodRequestOptions & { idempotencyKey?: string } = {},
+  ): Promise<Prefetch> {
+    return this.request<Prefetch>('/prefetches', options, {
+      method: 'POST',
+      body: JSON.stringify(request),
+      headers: options.idempotencyKey
+        ? { 'Idempotency-Key': options.idempotencyKey }
+        : undefined,
+    });
+  }
+
+  getPrefetch(id: string, options: VodRequestOptions = {}): Promise<Prefetch> {
+    return this.request<Prefetch>(
+      `/prefetches/${encodeURIComponent(id)}`,
+      options,
+    );
+  }
+
+  listPrefetches(
+    query: ListPrefetchesQuery = {},
+    options: VodRequestOptions = {},
+  ): Promise<PrefetchList> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) params.set(key, String(value));
+    }
+    const search = params.toString();
+    return this.request<PrefetchList>(
+      `/prefetches${search ? `?${search}` : ''}`,
+      options,
+    );
+  }
+
+  getQuota(account?: string, options: VodRequestOptions = {}): Promise<Quota> {
+    const search = account ? `?account=${encodeURIComponent(account)}` : '';
+    return this.request<Quota>(`/quota${search}`, options);
+  }
+
+  getAccounts(options: VodRequestOptions = {}): Promise<AccountSummary[]> {
+    return this.request<AccountSummary[]>('/accounts', options);
+  }
+
+  private async request<T>(
+    path: string,
+    options: VodRequestOptions,
+    init: {
+      method?: string;
+      body?: string;
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<T> {
+    const baseUrl = await this.discovery.getBaseUrl('vod');
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    const res = await this.fetchImpl(`${baseUrl}${path}`, {
+      method: init.method ?? 'GET',
+      body: init.body,
+      headers,
+    });
+    if (!res.ok) {
+      const error = await ResponseError.fromResponse(res);
+      // Say what the backend said (e.g. which field or permission), not only the status.
+      const detail = error.body?.error?.message;
+      if (detail) error.message = `${error.message}: ${detail}`;
+      throw error;
+    }
+    return (await res.json()) as T;
+  }
+}

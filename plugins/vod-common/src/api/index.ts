@@ -1,0 +1,6 @@
+export { VodApiClient } from './VodApiClient';
+export type {
+  ListPrefetchesQuery,
+  VodDiscovery,
+  VodRequestOptions,
+} from './VodApiClient';
