@@ -1,0 +1,451 @@
+// bench/api: the vod routes against stock Backstage routes, in one run against one backend (the
+// demo backend, dev mode, SQLite), at 1 and 50 connections. Then GET /prefetches with 100k rows on
+// SQLite and PostgreSQL. Run: ./dev run yarn bench:api   (takes about 5 minutes)
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import knexFactory, { Knex } from 'knex';
+import { startVodSimulator, VodSimulator } from '@mediaops/vod-simulator';
+import { VodClient } from '../../plugins/vod-backend/src/huaweicloud/VodClient';
+import { DatabaseVodStore } from '../../plugins/vod-backend/src/database/DatabaseVodStore';
+import { load, LoadRequest, LoadResult } from '../lib/load';
+import { printTable } from '../lib/measure';
+
+const ROOT = resolve(__dirname, '../..');
+const PROJECT = '0123456789abcdef0123456789abcdef';
+const AK = 'BENCHACCESSKEY000001';
+const SK = 'bench-secret-for-the-local-simulator';
+const ASSET = 'f488337c31c8e4622f1590735b134c65';
+const BACKEND = 'http://127.0.0.1:7007';
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
+
+async function main() {
+  const sim = await startVodSimulator({
+    accounts: [{ projectId: PROJECT, accessKeyId: AK, secretAccessKey: SK }],
+    assets: { [ASSET]: {} },
+    dailyQuota: 1e9,
+    createsPerMinute: 1e9,
+    queriesPerMinute: 1e9,
+    processingMs: 1000,
+  });
+  const results: Array<Record<string, string | number>> = [];
+  let backend = await startBackend(sim, {
+    database: { client: 'better-sqlite3', connection: ':memory:' },
+  });
+  try {
+    const token = await guestToken();
+    const auth = {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+    };
+    let n = 0;
+    const cases: Array<[string, LoadRequest | (() => Promise<void>)]> = [
+      [
+        '(a) GET /api/auth/v1/userinfo',
+        {
+          method: 'GET',
+          path: '/api/auth/v1/userinfo',
+          headers: auth,
+          expect: 200,
+        },
+      ],
+      [
+        '(b) GET /api/catalog/entities?limit=1',
+        {
+          method: 'GET',
+          path: '/api/catalog/entities?limit=1',
+          headers: auth,
+          expect: 200,
+        },
+      ],
+      [
+        '(c) POST /api/vod/prefetches {entityRef}',
+        {
+          method: 'POST',
+          path: '/api/vod/prefetches',
+          headers: auth,
+          body: JSON.stringify({
+            entityRef: 'resource:default/winter-launch-trailer-2026',
+          }),
+          expect: 202,
+        },
+      ],
+      [
+        '(d) POST /api/vod/prefetches {urls}',
+        {
+          method: 'POST',
+          path: '/api/vod/prefetches',
+          headers: auth,
+          body: () =>
+            JSON.stringify({
+              urls: [`https://cdn.example.com/asset/${n++}.mp4`],
+            }),
+          expect: 202,
+        },
+      ],
+      [
+        '(e) POST seed /v1.0/{project}/asset/preheating',
+        {
+          method: 'POST',
+          path: `/api/vod/v1.0/${PROJECT}/asset/preheating`,
+          headers: auth,
+          body: JSON.stringify({
+            urls: ['https://cdn.example.com/asset/seed.mp4'],
+          }),
+          expect: 202,
+        },
+      ],
+    ];
+    const measured: Record<string, Record<number, LoadResult>> = {};
+    for (const connections of [1, 50]) {
+      for (const [name, request] of cases) {
+        const result = await load(BACKEND, request as LoadRequest, {
+          connections,
+          durationMs: DURATION,
+          warmupMs: 2000,
+        });
+        (measured[name] ??= {})[connections] = result;
+      }
+      measured['(f) signed call to the simulator'] ??= {};
+      measured['(f) signed call to the simulator'][connections] =
+        await directSignedCalls(sim, connections);
+    }
+    const a = measured['(a) GET /api/auth/v1/userinfo'];
+    for (const [name, byConnections] of Object.entries(measured)) {
+      for (const connections of [1, 50]) {
+        const r = byConnections[connections];
+        results.push({
+          case: name,
+          conns: connections,
+          'req/s': Math.round(r.reqPerSec),
+          'p50 ms': r.p50.toFixed(1),
+          'p99 ms': r.p99.toFixed(1),
+          'req/s vs (a)': (r.reqPerSec / a[connections].reqPerSec).toFixed(2),
+          errors:
+            r.errors + Object.values(r.unexpected).reduce((x, y) => x + y, 0),
+        });
+      }
+    }
+    printTable(results);
+
+    const b = measured['(b) GET /api/catalog/entities?limit=1'];
+    const c = measured['(c) POST /api/vod/prefetches {entityRef}'];
+    const d = measured['(d) POST /api/vod/prefetches {urls}'];
+    const e = measured['(e) POST seed /v1.0/{project}/asset/preheating'];
+    const f = measured['(f) signed call to the simulator'];
+    console.log('\ngoals:');
+    goal(
+      '(c) req/s >= 1.0x (b) at 50 connections',
+      c[50].reqPerSec / b[50].reqPerSec,
+      1,
+      '>=',
+    );
+    goal(
+      '(c) req/s >= 1.0x (b) at 1 connection',
+      c[1].reqPerSec / b[1].reqPerSec,
+      1,
+      '>=',
+    );
+    goal(
+      '(c) p50 <= (b) p50 + 3 ms at 1 connection (ms over)',
+      c[1].p50 - b[1].p50,
+      3,
+      '<=',
+    );
+    goal(
+      '(d) req/s >= 0.5x (a) at 50 connections',
+      d[50].reqPerSec / a[50].reqPerSec,
+      0.5,
+      '>=',
+    );
+    goal(
+      '(e) p50 <= (a) + (f) + 3 ms at 1 connection (ms over a+f)',
+      e[1].p50 - a[1].p50 - f[1].p50,
+      3,
+      '<=',
+    );
+    for (const [name, r] of Object.entries(measured)) {
+      for (const conns of [1, 50]) {
+        const bad = { ...r[conns].unexpected };
+        if (Object.keys(bad).length || r[conns].errors) {
+          console.log(
+            `note: ${name} at ${conns}: unexpected statuses ${JSON.stringify(
+              bad,
+            )}, errors ${r[conns].errors}`,
+          );
+        }
+      }
+    }
+  } finally {
+    await stopBackend(backend);
+  }
+
+  // GET /prefetches with 100k rows
+  console.log(
+    '\nGET /api/vod/prefetches with 100,000 recorded prefetches (p95 of 1 connection, 10 s each):',
+  );
+  const listRows: Array<Record<string, string | number>> = [];
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'vod-bench-sqlite-'));
+  await fill(
+    knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: join(sqliteDir, 'backstage_plugin_vod.sqlite') },
+      useNullAsDefault: true,
+    }),
+  );
+  backend = await startBackend(sim, {
+    database: {
+      client: 'better-sqlite3',
+      connection: { directory: sqliteDir },
+    },
+  });
+  try {
+    listRows.push(...(await measureList('SQLite')));
+  } finally {
+    await stopBackend(backend);
+  }
+  const pgDatabase = `vod_bench_${Date.now()}`;
+  const admin = knexFactory({
+    client: 'pg',
+    connection: { host: '127.0.0.1', user: 'postgres', database: 'postgres' },
+  });
+  await admin.raw(`CREATE DATABASE ${pgDatabase}`);
+  await admin.destroy();
+  await fill(
+    knexFactory({
+      client: 'pg',
+      connection: { host: '127.0.0.1', user: 'postgres', database: pgDatabase },
+    }),
+  );
+  backend = await startBackend(sim, {
+    database: {
+      client: 'pg',
+      connection: { host: '127.0.0.1', user: 'postgres' },
+      plugin: { vod: { connection: { database: pgDatabase } } },
+    },
+  });
+  try {
+    listRows.push(...(await measureList('PostgreSQL')));
+  } finally {
+    await stopBackend(backend);
+  }
+  printTable(listRows);
+  const worst = Math.max(...listRows.map(r => Number(r['p95 ms'])));
+  goal(
+    'GET /prefetches p95 < 50 ms with 100k rows (worst case, ms)',
+    worst,
+    50,
+    '<=',
+  );
+  await sim.close();
+}
+
+function goal(name: string, value: number, target: number, op: '>=' | '<=') {
+  const met = op === '>=' ? value >= target : value <= target;
+  console.log(
+    `  ${name}: ${value.toFixed(2)} ${op} ${target} ${met ? 'MET' : 'MISSED'}`,
+  );
+}
+
+async function directSignedCalls(
+  sim: VodSimulator,
+  connections: number,
+): Promise<LoadResult> {
+  // The same signed create the dispatcher sends, through the same client, straight to VOD.
+  const client = VodClient.create({
+    endpoint: sim.url,
+    projectId: PROJECT,
+    auth: {
+      type: 'aksk',
+      credentials: () => ({ accessKeyId: AK, secretAccessKey: SK }),
+    },
+    rateLimits: { createsPerMinute: 1e9, queriesPerMinute: 1e9 },
+    retry: { attempts: 1 },
+  });
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + DURATION;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        try {
+          await client.createPrefetch({
+            urls: ['https://cdn.example.com/asset/direct.mp4'],
+          });
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  await client.close();
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((x, y) => x - y);
+  const at = (q: number) => latencies[Math.floor(q * latencies.length)] ?? NaN;
+  return {
+    requests: latencies.length,
+    errors,
+    unexpected: {},
+    reqPerSec: latencies.length / elapsed,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+  };
+}
+
+async function fill(knex: Knex) {
+  await DatabaseVodStore.fromKnex(knex);
+  const t0 = Date.now() - 100_000 * 1000;
+  const rows = Array.from({ length: 100_000 }, (_, i) => ({
+    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    account: 'main',
+    project_id: PROJECT,
+    entity_ref: `resource:default/asset-${i % 500}`,
+    asset_id: ASSET,
+    urls: null,
+    status: ['succeeded', 'failed', 'processing', 'partially_failed'][i % 4],
+    created_by: `user:default/user-${i % 50}`,
+    created_at: t0 + i * 1000,
+    updated_at: t0 + i * 1000,
+    possible_duplicate: false,
+    quota_day: '2026-11-25',
+    quota_units: 1,
+  }));
+  for (let i = 0; i < rows.length; i += 500) {
+    await knex('vod_prefetches').insert(rows.slice(i, i + 500));
+  }
+  await knex.destroy();
+}
+
+async function measureList(database: string) {
+  const token = await guestToken();
+  const headers = { Authorization: `Bearer ${token}` };
+  const rows: Array<Record<string, string | number>> = [];
+  for (const [name, path] of [
+    ['newest 20', '/api/vod/prefetches'],
+    ['by entity', '/api/vod/prefetches?entityRef=resource%3Adefault%2Fasset-7'],
+    ['by status', '/api/vod/prefetches?status=failed&limit=50'],
+    ['by user', '/api/vod/prefetches?createdBy=user%3Adefault%2Fuser-3'],
+  ]) {
+    const r = await load(
+      BACKEND,
+      { method: 'GET', path, headers, expect: 200 },
+      { connections: 1, durationMs: DURATION, warmupMs: 1000 },
+    );
+    rows.push({
+      database,
+      query: name,
+      'req/s': Math.round(r.reqPerSec),
+      'p50 ms': r.p50.toFixed(1),
+      'p95 ms': r.p95.toFixed(1),
+      errors: r.errors + Object.values(r.unexpected).reduce((x, y) => x + y, 0),
+    });
+  }
+  return rows;
+}
+
+async function startBackend(
+  sim: VodSimulator,
+  backendConfig: { database: object },
+): Promise<ChildProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'vod-bench-'));
+  const configFile = join(dir, 'app-config.bench.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      backend: backendConfig,
+      vod: {
+        accounts: [
+          {
+            name: 'main',
+            endpoint: sim.url,
+            projectId: PROJECT,
+            accessKeyId: AK,
+            secretAccessKey: SK,
+            dailyQuota: 1_000_000_000,
+            allowedUrlPrefixes: ['https://cdn.example.com/asset/'],
+            rateLimit: {
+              createsPerMinute: 1_000_000_000,
+              queriesPerMinute: 1_000_000_000,
+            },
+          },
+        ],
+      },
+    }),
+  );
+  const child = spawn(
+    'yarn',
+    [
+      'workspace',
+      'backend',
+      'start',
+      '--config',
+      '../../app-config.yaml',
+      '--config',
+      configFile,
+    ],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        VOD_ENDPOINT: sim.url,
+        VOD_PROJECT_ID: PROJECT,
+        VOD_ACCESS_KEY_ID: AK,
+        VOD_SECRET_ACCESS_KEY: SK,
+        LOG_LEVEL: 'warn',
+      },
+    },
+  );
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${BACKEND}/api/catalog/entities?limit=1`, {
+        headers: { Authorization: `Bearer ${await guestToken()}` },
+      });
+      const body = res.ok ? await res.json() : [];
+      if (Array.isArray(body) && body.length > 0) return child; // catalog ingested
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('backend did not start');
+    await new Promise(r => setTimeout(r, 1000));
+  }
+}
+
+async function stopBackend(child: ChildProcess) {
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    // gone already
+  }
+  for (let i = 0; i < 60; i++) {
+    try {
+      await fetch(`${BACKEND}/api/vod/health`);
+      await new Promise(r => setTimeout(r, 500));
+    } catch {
+      return;
+    }
+  }
+}
+
+async function guestToken(): Promise<string> {
+  const res = await fetch(
+    `${BACKEND}/api/auth/guest/refresh?optional&env=development`,
+    {
+      headers: { 'X-Requested-With': 'XMLHttpRequest' },
+    },
+  );
+  if (!res.ok) throw new Error(`guest sign-in: ${res.status}`);
+  return (await res.json()).backstageIdentity.token;
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});

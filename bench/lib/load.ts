@@ -1,0 +1,91 @@
+// A small HTTP load generator on undici: N connections, each sending requests back to back for a
+// fixed time, with every latency recorded. Used by bench/api.
+import { Pool } from 'undici';
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  /** Status codes other than the expected one, counted. */
+  unexpected: Record<number, number>;
+  reqPerSec: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | (() => string);
+  expect: number;
+}
+
+export async function load(
+  origin: string,
+  request: LoadRequest,
+  options: { connections: number; durationMs: number; warmupMs?: number },
+): Promise<LoadResult> {
+  const pool = new Pool(origin, {
+    connections: options.connections,
+    pipelining: 1,
+  });
+  try {
+    if (options.warmupMs) {
+      await run(pool, request, options.connections, options.warmupMs);
+    }
+    return await run(pool, request, options.connections, options.durationMs);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function run(
+  pool: Pool,
+  request: LoadRequest,
+  connections: number,
+  durationMs: number,
+) {
+  const latencies: number[] = [];
+  const unexpected: Record<number, number> = {};
+  let errors = 0;
+  const start = performance.now();
+  const end = start + durationMs;
+  async function worker() {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      try {
+        const res = await pool.request({
+          method: request.method,
+          path: request.path,
+          headers: request.headers,
+          body:
+            typeof request.body === 'function' ? request.body() : request.body,
+        });
+        await res.body.dump();
+        latencies.push(performance.now() - t0);
+        if (res.statusCode !== request.expect) {
+          unexpected[res.statusCode] = (unexpected[res.statusCode] ?? 0) + 1;
+        }
+      } catch {
+        errors += 1;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: connections }, worker));
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[
+      Math.min(latencies.length - 1, Math.floor(q * latencies.length))
+    ] ?? NaN;
+  return {
+    requests: latencies.length,
+    errors,
+    unexpected,
+    reqPerSec: latencies.length / elapsed,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+  };
+}
