@@ -29,7 +29,8 @@ exports.up = async function up(knex) {
     table.index(['created_at', 'id'], 'vod_prefetches_created_idx');
     table.index(['entity_ref', 'created_at'], 'vod_prefetches_entity_idx');
     table.index(['asset_id', 'created_at'], 'vod_prefetches_asset_idx');
-    table.index(['status'], 'vod_prefetches_status_idx');
+    table.index(['status', 'created_at'], 'vod_prefetches_status_idx');
+    table.index(['account', 'created_at'], 'vod_prefetches_account_idx');
     table.index(['created_by', 'created_at'], 'vod_prefetches_created_by_idx');
   });
 

@@ -123,8 +123,25 @@ export class DatabaseVodStore implements VodStore {
         created_at: input.now,
       });
     }
-    const prefetch = await this.readPrefetch(trx, input.id);
-    return { kind: 'created', prefetch: prefetch! };
+    // What was just written, without reading it back.
+    const prefetch: Prefetch = {
+      id: input.id,
+      status: 'pending',
+      account: input.account,
+      createdBy: input.createdBy,
+      createdAt: new Date(input.now).toISOString(),
+      updatedAt: new Date(input.now).toISOString(),
+      possibleDuplicate: false,
+      ...(input.entityRef && { entityRef: input.entityRef }),
+      ...(input.assetId && { assetId: input.assetId }),
+      ...(input.urls && { urls: input.urls }),
+      tasks: input.tasks.map(task => ({
+        status: 'pending' as const,
+        results: [],
+        ...(task.urls && { urls: task.urls }),
+      })),
+    };
+    return { kind: 'created', prefetch };
   }
 
   private async replay(

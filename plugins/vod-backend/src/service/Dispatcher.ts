@@ -66,9 +66,11 @@ export class Dispatcher {
    * answers with VOD's task id). A task another dispatcher is sending is waited for.
    */
   async sendNow(prefetchId: string, timeoutMs: number): Promise<void> {
+    let allSentHere = true;
     for (const task of await this.options.store.pendingTasksOf(prefetchId)) {
-      await this.send(task);
+      allSentHere = (await this.send(task)) === 'sent' && allSentHere;
     }
+    if (allSentHere) return;
     const deadline = this.options.now() + timeoutMs;
     while (this.options.now() < deadline) {
       const prefetch = await this.options.store.getPrefetch(prefetchId);
