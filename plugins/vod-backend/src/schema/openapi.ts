@@ -4,6 +4,8 @@
 // schemas in vod-common remain the source of truth for values; this document describes the same
 // shapes for readers and for the validator.
 
+import { prefetchStatusSchema } from '@mediaops/backstage-plugin-vod-common';
+
 const ref = <const T extends string>(name: T) =>
   ({ $ref: `#/components/schemas/${name}` } as const);
 const json = <const T>(schema: T) =>
@@ -68,17 +70,7 @@ export const spec = {
         },
         required: ['error_code', 'error_msg'],
       },
-      PrefetchStatus: {
-        type: 'string',
-        enum: [
-          'pending',
-          'processing',
-          'succeeded',
-          'failed',
-          'partially_failed',
-          'expired',
-        ],
-      },
+      PrefetchStatus: { type: 'string', enum: prefetchStatusSchema.options },
       CreatePrefetchRequest: {
         type: 'object',
         description:

@@ -3,7 +3,7 @@ import { durationToMilliseconds } from '@backstage/types';
 import type { HttpTimeouts } from '../huaweicloud/http';
 import type { SigningCredentials } from '../huaweicloud/signer';
 
-/** One configured VOD account. Its credentials are read through `credentials()` on every call. */
+/** One configured VOD account. */
 export interface VodAccountConfig {
   name: string;
   endpoint: string;
