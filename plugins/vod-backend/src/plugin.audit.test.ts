@@ -1,0 +1,93 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  auth,
+  Harness,
+  startHarness,
+  TRAILER_ASSET,
+  SK,
+  AK,
+} from './__testUtils__/harness';
+
+describe('auditing and logging', () => {
+  let h: Harness;
+  const auditor = mockServices.auditor.mock();
+  const lines: string[] = [];
+  const event = { success: jest.fn(), fail: jest.fn() };
+
+  beforeAll(async () => {
+    auditor.createEvent.mockResolvedValue(event);
+    h = await startHarness({
+      extraFeatures: [
+        auditor.factory,
+        mockServices.rootLogger.factory({ level: 'debug' }),
+      ],
+    });
+  });
+  afterAll(() => h?.stop());
+
+  it('records who prefetched what with which account, and the outcome', async () => {
+    const ok = await h
+      .http()
+      .post('/api/vod/prefetches')
+      .set(auth.allowed)
+      .send({ entityRef: 'resource:default/trailer' });
+    expect(ok.status).toBe(202);
+    expect(auditor.createEvent).toHaveBeenCalledWith(
+      expect.objectContaining({
+        eventId: 'prefetch-create',
+        meta: expect.objectContaining({
+          actor: 'user:default/allowed',
+          account: 'main',
+          entityRef: 'resource:default/trailer',
+          assetId: TRAILER_ASSET,
+        }),
+      }),
+    );
+    expect(event.success).toHaveBeenCalledWith({
+      meta: { prefetchId: ok.body.id, replayed: false },
+    });
+
+    const refused = await h
+      .http()
+      .post('/api/vod/prefetches')
+      .set(auth.allowed)
+      .set('Idempotency-Key', 'a')
+      .send({ assetId: TRAILER_ASSET });
+    const conflict = await h
+      .http()
+      .post('/api/vod/prefetches')
+      .set(auth.allowed)
+      .set('Idempotency-Key', 'a')
+      .send({ urls: ['https://cdn.example.com/x'] });
+    expect([refused.status, conflict.status]).toEqual([202, 409]);
+    expect(event.fail).toHaveBeenCalledWith({
+      error: expect.objectContaining({ name: 'ConflictError' }),
+    });
+  });
+
+  it('never writes the credentials to the log, even at debug level', async () => {
+    // The mock root logger writes through console.*; keep everything it writes.
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map(
+      method =>
+        jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+          lines.push(args.map(String).join(' '));
+        }),
+    );
+    try {
+      h.sim.queueFault({ kind: 'reset-after', route: 'create' });
+      const res = await h
+        .http()
+        .post('/api/vod/prefetches')
+        .set(auth.allowed)
+        .send({ assetId: TRAILER_ASSET });
+      await h.waitFor(res.body.id, s => s === 'succeeded');
+    } finally {
+      spies.forEach(spy => spy.mockRestore());
+    }
+    const log = lines.join('\n');
+    expect(log).toContain('may or may not have reached VOD'); // the log was captured
+    expect(log).not.toContain(SK);
+    expect(log).not.toContain('Signature=');
+    expect(log).not.toContain(`Access=${AK}`);
+  });
+});
