@@ -69,9 +69,20 @@ export class PrefetchService {
     options: { idempotencyKey?: string; dispatch?: 'background' | 'none' } = {},
   ): Promise<{ prefetch: Prefetch; replayed: boolean }> {
     const { store, now } = this.deps;
-    const entity = input.entityRef
-      ? await this.entityFor(input.entityRef, credentials)
-      : undefined;
+    let entity: Entity | undefined;
+    let boundRef: string | undefined;
+    if (input.entityRef) {
+      // The entity and the decision on it are independent lookups: ask both at once. A missing
+      // entity still answers 404 before any permission verdict.
+      const [found, allowed] = await Promise.allSettled([
+        this.entityFor(input.entityRef, credentials),
+        this.authorizeCreate(input.entityRef, credentials),
+      ]);
+      if (found.status === 'rejected') throw found.reason;
+      if (allowed.status === 'rejected') throw allowed.reason;
+      entity = found.value;
+      boundRef = stringifyEntityRef(entity);
+    }
 
     let assetId = input.assetId;
     if (entity && !assetId && !input.urls) {
@@ -82,10 +93,10 @@ export class PrefetchService {
         );
       }
     }
-    const boundRef = entity
-      ? stringifyEntityRef(entity)
-      : await this.entityNamingAsset(assetId, credentials);
-    await this.authorizeCreate(boundRef, credentials);
+    if (!entity) {
+      boundRef = await this.entityNamingAsset(assetId);
+      await this.authorizeCreate(boundRef, credentials);
+    }
 
     const accountName =
       input.account ??
@@ -294,10 +305,7 @@ export class PrefetchService {
    * An asset id that some entity's annotation names is judged by that entity. The lookup runs as
    * the plugin itself, so an entity the caller cannot see still binds its asset.
    */
-  private async entityNamingAsset(
-    assetId: string | undefined,
-    _credentials: BackstageCredentials,
-  ) {
+  private async entityNamingAsset(assetId: string | undefined) {
     if (!assetId) return undefined;
     const { items } = await this.deps.catalog.getEntities(
       {
