@@ -84,17 +84,17 @@ export function computeSignature(
   // Signed headers as parallel name/value lists kept sorted by insertion: a handful of entries,
   // so this beats building and sorting pairs.
   const names: string[] = ['host', 'x-sdk-date'];
-  const values: string[] = [request.host.trim(), sdkDate];
+  const values: string[] = [trimmed(request.host), sdkDate];
   const own = request.headers;
   for (const name of Object.keys(own)) {
-    const lower = name.toLowerCase();
+    const lower = lowerCase(name);
     // These three come from `host`, the date and the credentials.
     if (
       lower !== 'host' &&
       lower !== 'x-sdk-date' &&
       lower !== 'x-security-token'
     ) {
-      insertSorted(names, values, lower, own[name].trim());
+      insertSorted(names, values, lower, trimmed(own[name]));
     }
   }
   if (credentials.securityToken) {
@@ -113,9 +113,10 @@ export function computeSignature(
       ? EMPTY_BODY_SHA256
       : hash('sha256', body, 'hex');
 
-  const canonicalRequest = `${request.method.toUpperCase()}\n${canonicalPath(
-    request.path,
-  )}\n${canonicalQuery(
+  const method = request.method;
+  const canonicalRequest = `${
+    method === 'POST' || method === 'GET' ? method : method.toUpperCase()
+  }\n${canonicalPath(request.path)}\n${canonicalQuery(
     request.query,
   )}\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
 
@@ -135,6 +136,26 @@ export function computeSignature(
     signature,
     authorization: `${SIGNING_ALGORITHM} Access=${credentials.accessKeyId}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
   };
+}
+
+// Header names repeat from call to call: lower-case each one once.
+const lowerCaseCache = new Map<string, string>();
+function lowerCase(name: string): string {
+  let lower = lowerCaseCache.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerCaseCache.size < 256) lowerCaseCache.set(name, lower);
+  }
+  return lower;
+}
+
+/** `value.trim()`, without the call when there is nothing to trim (the usual case). */
+function trimmed(value: string): string {
+  return value.length > 0 &&
+    value.charCodeAt(0) > 32 &&
+    value.charCodeAt(value.length - 1) > 32
+    ? value
+    : value.trim();
 }
 
 function insertSorted(
