@@ -51,11 +51,3 @@ export type PrefetchList = z.output<typeof prefetchListSchema>;
 export type Quota = z.output<typeof quotaSchema>;
 /** A configured account, without its credentials. */
 export type AccountSummary = z.output<typeof accountSummarySchema>;
-
-/** States after which VOD reports nothing more. */
-export const TERMINAL_PREFETCH_STATUSES: ReadonlyArray<PrefetchStatus> = [
-  'succeeded',
-  'failed',
-  'partially_failed',
-  'expired',
-];

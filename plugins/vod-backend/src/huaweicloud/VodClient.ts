@@ -324,10 +324,7 @@ export class VodClient {
  * connection never opened, or API Gateway throttled it): a create that may have been received
  * would spend quota again.
  */
-export function isRetryable(
-  operation: Operation,
-  error: VodRequestError,
-): boolean {
+function isRetryable(operation: Operation, error: VodRequestError): boolean {
   if (error.kind === 'invalid-response') return false;
   if (operation === 'create') {
     return error.isThrottled || !error.mayHaveReachedVod;

@@ -86,13 +86,6 @@ export class Dispatcher {
     await Promise.all(this.running.values());
   }
 
-  /** Waits until every account's outbox is drained as far as it can be now (tests). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) {
-      await Promise.all(this.running.values());
-    }
-  }
-
   private async drain(account: string): Promise<void> {
     while (!this.stopped) {
       const task = await this.options.store.nextPendingTask(account);
