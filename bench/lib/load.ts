@@ -40,12 +40,34 @@ export async function load(
   }
 }
 
-async function run(
+function run(
   pool: Pool,
   request: LoadRequest,
   connections: number,
   durationMs: number,
 ) {
+  return concurrently(connections, durationMs, async () => {
+    const res = await pool.request({
+      method: request.method,
+      path: request.path,
+      headers: request.headers,
+      body: typeof request.body === 'function' ? request.body() : request.body,
+    });
+    await res.body.dump();
+    return res.statusCode === request.expect ? undefined : res.statusCode;
+  });
+}
+
+/**
+ * Runs `call` back to back on `connections` concurrent loops for `durationMs`, recording every
+ * latency. `call` resolves with an unexpected status code, or undefined when all is well; a
+ * thrown error counts as an error.
+ */
+export async function concurrently(
+  connections: number,
+  durationMs: number,
+  call: () => Promise<number | undefined>,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   const unexpected: Record<number, number> = {};
   let errors = 0;
@@ -55,17 +77,10 @@ async function run(
     while (performance.now() < end) {
       const t0 = performance.now();
       try {
-        const res = await pool.request({
-          method: request.method,
-          path: request.path,
-          headers: request.headers,
-          body:
-            typeof request.body === 'function' ? request.body() : request.body,
-        });
-        await res.body.dump();
+        const status = await call();
         latencies.push(performance.now() - t0);
-        if (res.statusCode !== request.expect) {
-          unexpected[res.statusCode] = (unexpected[res.statusCode] ?? 0) + 1;
+        if (status !== undefined) {
+          unexpected[status] = (unexpected[status] ?? 0) + 1;
         }
       } catch {
         errors += 1;
