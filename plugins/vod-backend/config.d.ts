@@ -65,6 +65,13 @@ export interface Config {
     /** Most URLs one prefetch may list (split into calls of 10); default 100. */
     maxUrlsPerPrefetch?: number;
 
+    /**
+     * How long a user's permission decision (per sign-in, permission and entity) and an entity's
+     * annotations read from the catalog are reused; default 5 seconds, `{ seconds: 0 }` asks
+     * every time. A revoked permission or a changed annotation takes effect within this time.
+     */
+    cacheTtl?: HumanDuration | string;
+
     /** Timeouts of each call to VOD and IAM. */
     timeouts?: {
       /** Opening the connection; default 5 seconds. */

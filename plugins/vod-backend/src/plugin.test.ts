@@ -1,8 +1,10 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   auth,
   DOC_ASSET,
   Harness,
   LOOSE_ASSET,
+  permissionChecks,
   PROJECT,
   startHarness,
   TRAILER_ASSET,
@@ -173,6 +175,42 @@ describe('vod backend routes', () => {
         .send({ assetId: LOOSE_ASSET });
       expect(loose.status).toBe(403);
       expect(loose.body.error.message).toContain('vod.prefetch.adhoc.create');
+    });
+
+    it('answers 404 for an entity the caller may not see, as the catalog would', async () => {
+      const hidden = await h
+        .http()
+        .post('/api/vod/prefetches')
+        .set(auth.blind)
+        .send({ entityRef: 'resource:default/trailer' });
+      expect(hidden.status).toBe(404);
+      expect(hidden.body.error.message).toBe(
+        'entityRef: there is no entity resource:default/trailer (or you may not see it)',
+      );
+      // Its asset id still binds to it, and vod.prefetch.create on it decides.
+      const byAsset = await h
+        .http()
+        .post('/api/vod/prefetches')
+        .set(auth.blind)
+        .send({ assetId: TRAILER_ASSET });
+      expect(byAsset.status).toBe(202);
+      expect(byAsset.body.entityRef).toBe('resource:default/trailer');
+    });
+
+    it('asks the permission backend once per user and entity within the cache TTL', async () => {
+      const probe = 'user:default/cache-probe'; // asked nothing before this test
+      for (let i = 0; i < 3; i++) {
+        const res = await h
+          .http()
+          .post('/api/vod/prefetches')
+          .set({ Authorization: mockCredentials.user.header(probe) })
+          .send({ entityRef: 'resource:default/documentary' });
+        expect(res.status).toBe(202);
+      }
+      expect(permissionChecks.filter(c => c.startsWith(probe))).toEqual([
+        `${probe} catalog.entity.read`,
+        `${probe} vod.prefetch.create`,
+      ]);
     });
 
     it('splits 23 URLs into VOD calls of 10, 10 and 3', async () => {

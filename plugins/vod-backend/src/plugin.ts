@@ -10,6 +10,8 @@ import { Dispatcher } from './service/Dispatcher';
 import { Poller } from './service/Poller';
 import { PrefetchService } from './service/PrefetchService';
 import { QuotaLedger } from './service/QuotaLedger';
+import { CatalogLookup } from './service/CatalogLookup';
+import { PermissionDecisions } from './service/PermissionDecisions';
 import { createRouter } from './service/router';
 import { createSeedRouter } from './service/seedRouter';
 import { VodAccounts } from './service/VodAccounts';
@@ -87,9 +89,15 @@ export const vodPlugin = createBackendPlugin({
           accounts,
           quota: new QuotaLedger(store, vodConfig.quotaTimeZone),
           dispatcher,
-          catalog: deps.catalog,
-          permissions: deps.permissions,
-          auth: deps.auth,
+          catalog: new CatalogLookup(
+            deps.catalog,
+            deps.auth,
+            vodConfig.cacheTtlMs,
+          ),
+          permissions: new PermissionDecisions(
+            deps.permissions,
+            vodConfig.cacheTtlMs,
+          ),
           auditor: deps.auditor,
           config: vodConfig,
           now,

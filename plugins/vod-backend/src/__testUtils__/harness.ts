@@ -31,6 +31,8 @@ export const users = {
   denied: 'user:default/denied',
   /** May prefetch the trailer entity only: no other entity, nothing ad hoc. */
   trailerOwner: 'user:default/trailer-owner',
+  /** Allowed everything except seeing catalog entities (catalog.entity.read). */
+  blind: 'user:default/blind',
 };
 
 export const auth = {
@@ -40,6 +42,7 @@ export const auth = {
   trailerOwner: {
     Authorization: mockCredentials.user.header(users.trailerOwner),
   },
+  blind: { Authorization: mockCredentials.user.header(users.blind) },
   service: { Authorization: mockCredentials.service.header() },
 };
 
@@ -72,7 +75,11 @@ export const entities: Entity[] = [
   },
 ];
 
-/** A permission policy keyed on the user, resource-aware for vod.prefetch.create. */
+/**
+ * A permission policy keyed on the user, resource-aware for vod.prefetch.create. Everyone but
+ * `blind` sees every catalog entity. Every decision asked is counted in `permissionChecks`.
+ */
+export const permissionChecks: string[] = [];
 const permissions = mockServices.permissions.mock({
   authorize: async (requests, options) => {
     const principal = options.credentials.principal as {
@@ -82,6 +89,13 @@ const permissions = mockServices.permissions.mock({
     const user =
       principal.type === 'user' ? principal.userEntityRef : undefined;
     return requests.map(req => {
+      permissionChecks.push(`${user} ${req.permission.name}`);
+      if (req.permission.name === 'catalog.entity.read') {
+        return {
+          result:
+            user === users.blind ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+        };
+      }
       if (user === users.denied) return { result: AuthorizeResult.DENY };
       if (user === users.trailerOwner) {
         const allowed =

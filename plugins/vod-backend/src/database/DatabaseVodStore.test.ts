@@ -138,7 +138,7 @@ describe.each(databases.eachSupportedId())(
     it('walks a task through the outbox: claim, accept, poll to the end', async () => {
       const created = await store.createPrefetch(newPrefetch());
       const id = (created as any).prefetch.id;
-      const task = await store.nextPendingTask('main');
+      const task = (await store.pendingTasks('main', 1))[0];
       expect(task).toMatchObject({
         prefetchId: id,
         assetId: ASSET,
@@ -147,7 +147,7 @@ describe.each(databases.eachSupportedId())(
       });
       expect(await store.claimTask(task!.rowId, T0)).toBe(true);
       expect(await store.claimTask(task!.rowId, T0)).toBe(false); // only once
-      expect(await store.nextPendingTask('main')).toBeUndefined();
+      expect((await store.pendingTasks('main', 1))[0]).toBeUndefined();
 
       await store.markAccepted(task!.rowId, 'vodtask1', T0 + 1, T0 + 1000);
       expect((await store.getPrefetch(id))!.status).toBe('processing');
@@ -186,7 +186,7 @@ describe.each(databases.eachSupportedId())(
 
     it('gives the quota back when VOD rejects a call', async () => {
       await store.createPrefetch(newPrefetch({ tasks: [{ units: 3 }] }));
-      const task = await store.nextPendingTask('main');
+      const task = (await store.pendingTasks('main', 1))[0];
       await store.claimTask(task!.rowId, T0);
       await store.markRejected(
         task!.rowId,
@@ -203,11 +203,11 @@ describe.each(databases.eachSupportedId())(
 
     it('re-sends an interrupted call once as a possible duplicate, then fails it', async () => {
       await store.createPrefetch(newPrefetch());
-      const task = await store.nextPendingTask('main');
+      const task = (await store.pendingTasks('main', 1))[0];
       await store.claimTask(task!.rowId, T0);
       expect(await store.recoverInFlight(T0 + 10, T0)).toBe(0); // still within its lease
       expect(await store.recoverInFlight(T0 + 10, T0 + 5)).toBe(1);
-      const again = await store.nextPendingTask('main');
+      const again = (await store.pendingTasks('main', 1))[0];
       expect(again).toMatchObject({
         rowId: task!.rowId,
         possibleDuplicate: true,
@@ -231,7 +231,7 @@ describe.each(databases.eachSupportedId())(
 
     it('expires a task VOD never finished', async () => {
       await store.createPrefetch(newPrefetch());
-      const task = await store.nextPendingTask('main');
+      const task = (await store.pendingTasks('main', 1))[0];
       await store.claimTask(task!.rowId, T0);
       await store.markAccepted(task!.rowId, 't', T0, T0);
       await store.markExpired(task!.rowId, T0 + 1);

@@ -277,13 +277,13 @@ export class DatabaseVodStore implements VodStore {
       : undefined;
   }
 
-  async nextPendingTask(account: string): Promise<OutboxTask | undefined> {
-    const row = await this.outboxQuery()
+  async pendingTasks(account: string, limit: number): Promise<OutboxTask[]> {
+    const rows = await this.outboxQuery()
       .where('vod_prefetches.account', account)
       .andWhere('vod_tasks.status', 'pending')
       .orderBy('vod_tasks.id')
-      .first();
-    return row ? toOutboxTask(row) : undefined;
+      .limit(limit);
+    return rows.map(toOutboxTask);
   }
 
   async pendingTasksOf(prefetchId: string): Promise<OutboxTask[]> {
@@ -507,12 +507,13 @@ export class DatabaseVodStore implements VodStore {
     await trx('vod_tasks')
       .where({ id: rowId })
       .update({ ...changes, updated_at: now });
-    const { prefetch_id: prefetchId } = await trx('vod_tasks')
-      .where({ id: rowId })
-      .first('prefetch_id');
     const tasks = await trx('vod_tasks')
-      .where({ prefetch_id: prefetchId })
+      .where(
+        'prefetch_id',
+        trx('vod_tasks').where({ id: rowId }).select('prefetch_id'),
+      )
       .orderBy('seq');
+    const prefetchId = tasks[0].prefetch_id;
     const failed = tasks.find(t => t.error_code && t.status !== 'pending');
     await trx('vod_prefetches')
       .where({ id: prefetchId })

@@ -85,8 +85,8 @@ export interface VodStore {
   quotaUsed(account: string, quotaDay: string): Promise<number>;
 
   // The outbox, oldest first.
-  /** The oldest pending task of an account, not yet claimed. */
-  nextPendingTask(account: string): Promise<OutboxTask | undefined>;
+  /** The oldest pending tasks of an account, not yet claimed, at most `limit`. */
+  pendingTasks(account: string, limit: number): Promise<OutboxTask[]>;
   /** The pending tasks of one prefetch. */
   pendingTasksOf(prefetchId: string): Promise<OutboxTask[]>;
   /** Atomically takes a pending task for sending; false when someone else took it. */

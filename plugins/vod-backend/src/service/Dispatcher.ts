@@ -88,11 +88,13 @@ export class Dispatcher {
 
   private async drain(account: string): Promise<void> {
     while (!this.stopped) {
-      const task = await this.options.store.nextPendingTask(account);
-      if (!task) return;
-      const outcome = await this.send(task);
-      // VOD unreachable or throttling us even after retries: leave the rest for the next sweep.
-      if (outcome === 'deferred') return;
+      const tasks = await this.options.store.pendingTasks(account, 20);
+      if (tasks.length === 0) return;
+      for (const task of tasks) {
+        if (this.stopped) return;
+        // VOD unreachable or throttling us even after retries: leave the rest for the next sweep.
+        if ((await this.send(task)) === 'deferred') return;
+      }
     }
   }
 

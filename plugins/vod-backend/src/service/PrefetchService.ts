@@ -1,11 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type {
   AuditorService,
-  AuthService,
   BackstageCredentials,
-  PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import {
   InputError,
   NotAllowedError,
@@ -13,7 +12,6 @@ import {
   ConflictError,
 } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   getVodAccount,
   getVodAssetId,
@@ -28,9 +26,11 @@ import {
   vodPrefetchReadPermission,
 } from '@mediaops/backstage-plugin-vod-common';
 import type { PrefetchCursor, VodStore } from '../database/VodStore';
+import type { CatalogLookup } from './CatalogLookup';
 import type { VodConfig } from './config';
 import type { Dispatcher } from './Dispatcher';
 import { QuotaExceededError } from './errors';
+import type { PermissionDecisions } from './PermissionDecisions';
 import type { QuotaLedger } from './QuotaLedger';
 import type { VodAccount, VodAccounts } from './VodAccounts';
 
@@ -47,9 +47,8 @@ export interface PrefetchServiceDeps {
   accounts: VodAccounts;
   quota: QuotaLedger;
   dispatcher: Dispatcher;
-  catalog: CatalogService;
-  permissions: PermissionsService;
-  auth: AuthService;
+  catalog: CatalogLookup;
+  permissions: PermissionDecisions;
   auditor: AuditorService;
   config: VodConfig;
   now: () => number;
@@ -72,15 +71,7 @@ export class PrefetchService {
     let entity: Entity | undefined;
     let boundRef: string | undefined;
     if (input.entityRef) {
-      // The entity and the decision on it are independent lookups: ask both at once. A missing
-      // entity still answers 404 before any permission verdict.
-      const [found, allowed] = await Promise.allSettled([
-        this.entityFor(input.entityRef, credentials),
-        this.authorizeCreate(input.entityRef, credentials),
-      ]);
-      if (found.status === 'rejected') throw found.reason;
-      if (allowed.status === 'rejected') throw allowed.reason;
-      entity = found.value;
+      entity = await this.entityToPrefetch(input.entityRef, credentials);
       boundRef = stringifyEntityRef(entity);
     }
 
@@ -94,7 +85,11 @@ export class PrefetchService {
       }
     }
     if (!entity) {
-      boundRef = await this.entityNamingAsset(assetId);
+      // An asset id that some entity's annotation names is judged by that entity, found as the
+      // plugin itself: an entity the caller cannot see still binds its asset.
+      boundRef = assetId
+        ? await this.deps.catalog.entityRefNamingAsset(assetId)
+        : undefined;
       await this.authorizeCreate(boundRef, credentials);
     }
 
@@ -273,11 +268,9 @@ export class PrefetchService {
   async authorizeRead(credentials: BackstageCredentials): Promise<void> {
     const [decision] = await this.deps.permissions.authorize(
       [{ permission: vodPrefetchReadPermission }],
-      {
-        credentials,
-      },
+      credentials,
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
+    if (decision !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(
         'You may not see prefetches or quota (vod.prefetch.read)',
       );
@@ -289,40 +282,36 @@ export class PrefetchService {
     return this.deps.accounts.byProjectId(projectId);
   }
 
-  private async entityFor(
-    ref: string,
+  /**
+   * The entity a create names, if the caller may see it (`catalog.entity.read`, as the catalog
+   * itself would decide) and prefetch it (`vod.prefetch.create`). Both decisions go in one
+   * permission request, while the entity is looked up.
+   */
+  private async entityToPrefetch(
+    resourceRef: string,
     credentials: BackstageCredentials,
   ): Promise<Entity> {
-    const entity = await this.deps.catalog.getEntityByRef(ref, { credentials });
-    if (!entity)
-      throw new NotFoundError(
-        `entityRef: there is no entity ${ref} (or you may not see it)`,
-      );
-    return entity;
-  }
-
-  /**
-   * An asset id that some entity's annotation names is judged by that entity. The lookup runs as
-   * the plugin itself, so an entity the caller cannot see still binds its asset.
-   */
-  private async entityNamingAsset(assetId: string | undefined) {
-    if (!assetId) return undefined;
-    const { items } = await this.deps.catalog.getEntities(
-      {
-        filter: {
-          [`metadata.annotations.${VOD_ASSET_ID_ANNOTATION}`]: assetId,
-        },
-        fields: [
-          'kind',
-          'metadata.name',
-          'metadata.namespace',
-          'metadata.annotations',
+    const [entity, [read, create]] = await Promise.all([
+      this.deps.catalog.entity(resourceRef),
+      this.deps.permissions.authorize(
+        [
+          { permission: catalogEntityReadPermission, resourceRef },
+          { permission: vodPrefetchCreatePermission, resourceRef },
         ],
-      },
-      { credentials: await this.deps.auth.getOwnServiceCredentials() },
-    );
-    const named = items.filter(e => getVodAssetId(e) === assetId);
-    return named.length ? stringifyEntityRef(named[0]) : undefined;
+        credentials,
+      ),
+    ]);
+    if (!entity || read !== AuthorizeResult.ALLOW) {
+      throw new NotFoundError(
+        `entityRef: there is no entity ${resourceRef} (or you may not see it)`,
+      );
+    }
+    if (create !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You may not prefetch ${resourceRef} (vod.prefetch.create)`,
+      );
+    }
+    return entity;
   }
 
   private async authorizeCreate(
@@ -335,9 +324,9 @@ export class PrefetchService {
           ? { permission: vodPrefetchCreatePermission, resourceRef: entityRef }
           : { permission: vodPrefetchAdhocCreatePermission },
       ],
-      { credentials },
+      credentials,
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
+    if (decision !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(
         entityRef
           ? `You may not prefetch ${entityRef} (vod.prefetch.create)`

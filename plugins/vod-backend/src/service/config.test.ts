@@ -18,6 +18,7 @@ describe('readVodConfig', () => {
       quotaTimeZone: 'Asia/Shanghai',
       maxUrlsPerPrefetch: 100,
       retryAttempts: 3,
+      cacheTtlMs: 5000,
       timeouts: { connectMs: 5000, headersMs: 15000, bodyMs: 15000 },
       polling: {
         frequencyMs: 10000,
@@ -48,6 +49,12 @@ describe('readVodConfig', () => {
     expect(config.timeouts.headersMs).toBe(3000);
     expect(config.polling.frequencyMs).toBe(30000);
     expect(config.polling.expireAfterMs).toBe(7200000);
+    expect(read({ accounts: [account], cacheTtl: '2s' })().cacheTtlMs).toBe(
+      2000,
+    );
+    expect(
+      read({ accounts: [account], cacheTtl: { seconds: 0 } })().cacheTtlMs,
+    ).toBe(0);
   });
 
   it('reads IAM token credentials', () => {
@@ -102,6 +109,11 @@ describe('readVodConfig', () => {
       'a zero quota',
       { accounts: [{ ...account, dailyQuota: 0 }] },
       "Invalid config at 'vod.accounts[0].dailyQuota'",
+    ],
+    [
+      'a negative cache TTL',
+      { accounts: [account], cacheTtl: { seconds: -1 } },
+      "Invalid config at 'vod.cacheTtl': must be a duration, zero or more",
     ],
     [
       'a bad URL prefix',

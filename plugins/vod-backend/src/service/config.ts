@@ -30,6 +30,8 @@ export interface VodConfig {
   defaultAccount: string;
   quotaTimeZone: string;
   maxUrlsPerPrefetch: number;
+  /** How long permission decisions and catalog lookups are reused; 0: not at all. */
+  cacheTtlMs: number;
   timeouts: HttpTimeouts;
   retryAttempts: number;
   polling: {
@@ -109,6 +111,7 @@ export function readVodConfig(root: Config): VodConfig {
       100,
     ),
     retryAttempts: positiveInt(config, 'retryAttempts', 'vod.retryAttempts', 3),
+    cacheTtlMs: duration(config, 'cacheTtl', 5_000, { allowZero: true }),
     timeouts: {
       connectMs: duration(config, 'timeouts.connect', 5_000),
       headersMs: duration(config, 'timeouts.headers', 15_000),
@@ -223,13 +226,23 @@ function positiveInt(
   return value;
 }
 
-function duration(config: Config, path: string, fallbackMs: number): number {
+function duration(
+  config: Config,
+  path: string,
+  fallbackMs: number,
+  options: { allowZero?: boolean } = {},
+): number {
   if (!config.has(path)) return fallbackMs;
   const ms = durationToMilliseconds(
     readDurationFromConfig(config, { key: path }),
   );
-  if (!(ms > 0)) {
-    throw new VodConfigError(`vod.${path}`, 'must be a positive duration');
+  if (options.allowZero ? !(ms >= 0) : !(ms > 0)) {
+    throw new VodConfigError(
+      `vod.${path}`,
+      options.allowZero
+        ? 'must be a duration, zero or more'
+        : 'must be a positive duration',
+    );
   }
   return ms;
 }

@@ -1,0 +1,152 @@
+import type { PermissionsService } from '@backstage/backend-plugin-api';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import {
+  AuthorizeResult,
+  createPermission,
+} from '@backstage/plugin-permission-common';
+import { PermissionDecisions } from './PermissionDecisions';
+
+const read = createPermission({ name: 'x.read', attributes: {} });
+const create = createPermission({
+  name: 'x.create',
+  attributes: {},
+  resourceType: 'catalog-entity',
+});
+
+/** A permission service that allows what `allowed` names and records every round trip. */
+function recordingPermissions(allowed: Set<string>) {
+  const calls: string[][] = [];
+  const service = {
+    authorize: jest.fn(async (requests: any[]) => {
+      calls.push(
+        requests.map(r => `${r.permission.name} ${r.resourceRef ?? ''}`.trim()),
+      );
+      return requests.map(r => ({
+        result: allowed.has(r.permission.name)
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+      }));
+    }),
+    authorizeConditional: jest.fn(),
+  } as unknown as PermissionsService;
+  return { service, calls };
+}
+
+describe('PermissionDecisions', () => {
+  let now = 0;
+  const clock = () => now;
+  beforeEach(() => {
+    now = 1_000;
+  });
+  const alice = mockCredentials.user('user:default/alice');
+  const bob = mockCredentials.user('user:default/bob');
+
+  it('asks once per user, permission and resource within the TTL', async () => {
+    const { service, calls } = recordingPermissions(new Set(['x.read']));
+    const decisions = new PermissionDecisions(service, 5_000, clock);
+    expect(await decisions.authorize([{ permission: read }], alice)).toEqual([
+      AuthorizeResult.ALLOW,
+    ]);
+    expect(await decisions.authorize([{ permission: read }], alice)).toEqual([
+      AuthorizeResult.ALLOW,
+    ]);
+    await decisions.authorize([{ permission: read }], bob);
+    await decisions.authorize(
+      [{ permission: create, resourceRef: 'resource:default/a' }],
+      alice,
+    );
+    await decisions.authorize(
+      [{ permission: create, resourceRef: 'resource:default/b' }],
+      alice,
+    );
+    expect(calls).toEqual([
+      ['x.read'],
+      ['x.read'],
+      ['x.create resource:default/a'],
+      ['x.create resource:default/b'],
+    ]);
+    now += 5_000;
+    await decisions.authorize([{ permission: read }], alice);
+    expect(calls).toHaveLength(5);
+  });
+
+  it('asks only what it does not know, in one round trip, and keeps the order', async () => {
+    const { service, calls } = recordingPermissions(new Set(['x.read']));
+    const decisions = new PermissionDecisions(service, 5_000, clock);
+    await decisions.authorize(
+      [{ permission: create, resourceRef: 'resource:default/a' }],
+      alice,
+    );
+    expect(
+      await decisions.authorize(
+        [
+          { permission: read },
+          { permission: create, resourceRef: 'resource:default/a' },
+          { permission: read, resourceRef: 'resource:default/a' },
+        ],
+        alice,
+      ),
+    ).toEqual([
+      AuthorizeResult.ALLOW,
+      AuthorizeResult.DENY,
+      AuthorizeResult.ALLOW,
+    ]);
+    expect(calls).toEqual([
+      ['x.create resource:default/a'],
+      ['x.read', 'x.read resource:default/a'],
+    ]);
+  });
+
+  it('shares one round trip among concurrent identical checks', async () => {
+    const { service, calls } = recordingPermissions(new Set(['x.read']));
+    const decisions = new PermissionDecisions(service, 5_000, clock);
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        decisions.authorize([{ permission: read }], alice),
+      ),
+    );
+    expect(calls).toHaveLength(1);
+  });
+
+  it('asks every time with a zero TTL, and never keeps a failed round trip', async () => {
+    const { service, calls } = recordingPermissions(new Set(['x.read']));
+    const decisions = new PermissionDecisions(service, 0, clock);
+    await decisions.authorize([{ permission: read }], alice);
+    await decisions.authorize([{ permission: read }], alice);
+    expect(calls).toHaveLength(2);
+
+    const failing = recordingPermissions(new Set(['x.read']));
+    (failing.service.authorize as jest.Mock).mockRejectedValueOnce(
+      new Error('permission backend down'),
+    );
+    const cached = new PermissionDecisions(failing.service, 5_000, clock);
+    await expect(
+      cached.authorize([{ permission: read }], alice),
+    ).rejects.toThrow('permission backend down');
+    expect(await cached.authorize([{ permission: read }], alice)).toEqual([
+      AuthorizeResult.ALLOW,
+    ]);
+  });
+
+  it('passes services through: Backstage decides them without a round trip', async () => {
+    const { service, calls } = recordingPermissions(new Set());
+    const decisions = new PermissionDecisions(service, 5_000, clock);
+    const plugin = mockCredentials.service('plugin:scaffolder');
+    await decisions.authorize([{ permission: read }], plugin);
+    await decisions.authorize([{ permission: read }], plugin);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('keeps sessions apart: a new sign-in of the same user is asked again', async () => {
+    const { service, calls } = recordingPermissions(new Set(['x.read']));
+    const decisions = new PermissionDecisions(service, 5_000, clock);
+    const session = (expiresAt: number) => ({
+      ...alice,
+      expiresAt: new Date(expiresAt),
+    });
+    await decisions.authorize([{ permission: read }], session(3_600_000));
+    await decisions.authorize([{ permission: read }], session(3_600_000));
+    await decisions.authorize([{ permission: read }], session(7_200_000));
+    expect(calls).toHaveLength(2);
+  });
+});
