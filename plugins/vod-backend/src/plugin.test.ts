@@ -485,6 +485,21 @@ describe('vod backend routes', () => {
       expect(res.body.error_code).toBe('VOD.10062');
     });
 
+    it('answers 503 when VOD may not have got the call, and re-sends it in the background', async () => {
+      h.sim.queueFault({ kind: 'reset-after', route: 'create' });
+      const res = await seed(SEED_ASSET_BODY);
+      expect(res.status).toBe(503);
+      expect(res.body.error_code).toBe('PORTAL.0503');
+      const id = /recorded as ([0-9a-f-]{36})/.exec(res.body.error_msg)?.[1];
+      expect(id).toBeDefined();
+      const prefetch = await h.waitFor(id!, s => s === 'succeeded');
+      expect(prefetch).toMatchObject({
+        status: 'succeeded',
+        possibleDuplicate: true,
+      });
+      expect(prefetch.tasks[0].taskId).toBeDefined();
+    });
+
     it('answers an unknown project with 404 in the seed shape', async () => {
       const res = await h
         .http()

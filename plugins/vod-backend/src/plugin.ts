@@ -103,13 +103,7 @@ export const vodPlugin = createBackendPlugin({
           now,
         });
 
-        httpRouter.use(
-          createSeedRouter({
-            httpAuth: deps.httpAuth,
-            service,
-            timeoutMs: 30_000,
-          }),
-        );
+        httpRouter.use(createSeedRouter({ httpAuth: deps.httpAuth, service }));
         httpRouter.use(
           await createRouter({ httpAuth: deps.httpAuth, service }),
         );

@@ -135,6 +135,52 @@ describe.each(databases.eachSupportedId())(
       expect(await store.quotaUsed('main', '2026-11-25')).toBe(10);
     });
 
+    it('records the tasks of a prefetch sent at once as claimed, with their row ids', async () => {
+      // An earlier prefetch, so the new rows' ids are not simply 1 and 2.
+      await store.createPrefetch(newPrefetch());
+      const urls = (n: number) =>
+        Array.from({ length: n }, (_, i) => `https://cdn.example.com/${i}.mp4`);
+      const created = await store.createPrefetch(
+        newPrefetch({
+          assetId: undefined,
+          urls: urls(12),
+          tasks: [
+            { urls: urls(10), units: 10 },
+            { urls: urls(12).slice(10), units: 2 },
+          ],
+          claim: true,
+        }),
+      );
+      if (created.kind !== 'created') throw new Error(created.kind);
+      const rows = await knex('vod_tasks')
+        .where({ prefetch_id: created.prefetch.id })
+        .orderBy('seq');
+      expect(created.claimed).toEqual(
+        rows.map((row, seq) => ({
+          rowId: Number(row.id),
+          prefetchId: created.prefetch.id,
+          account: 'main',
+          assetId: undefined,
+          urls: seq === 0 ? urls(10) : urls(12).slice(10),
+          units: seq === 0 ? 10 : 2,
+          sendCount: 1,
+          possibleDuplicate: false,
+        })),
+      );
+      expect(rows.map(r => [r.status, Number(r.send_count)])).toEqual([
+        ['sending', 1],
+        ['sending', 1],
+      ]);
+      // Claimed means taken: the outbox does not offer them again.
+      expect(
+        (await store.pendingTasks('main', 10)).map(t => t.prefetchId),
+      ).not.toContain(created.prefetch.id);
+      await store.markAccepted(created.claimed![1], 'vodtask2', T0, T0);
+      expect((await store.getPrefetch(created.prefetch.id))!.status).toBe(
+        'processing',
+      );
+    });
+
     it('walks a task through the outbox: claim, accept, poll to the end', async () => {
       const created = await store.createPrefetch(newPrefetch());
       const id = (created as any).prefetch.id;
@@ -149,7 +195,7 @@ describe.each(databases.eachSupportedId())(
       expect(await store.claimTask(task!.rowId, T0)).toBe(false); // only once
       expect((await store.pendingTasks('main', 1))[0]).toBeUndefined();
 
-      await store.markAccepted(task!.rowId, 'vodtask1', T0 + 1, T0 + 1000);
+      await store.markAccepted(task!, 'vodtask1', T0 + 1, T0 + 1000);
       expect((await store.getPrefetch(id))!.status).toBe('processing');
       expect(await store.findByTaskId('vodtask1')).toEqual({
         prefetchId: id,
@@ -233,7 +279,7 @@ describe.each(databases.eachSupportedId())(
       await store.createPrefetch(newPrefetch());
       const task = (await store.pendingTasks('main', 1))[0];
       await store.claimTask(task!.rowId, T0);
-      await store.markAccepted(task!.rowId, 't', T0, T0);
+      await store.markAccepted(task!, 't', T0, T0);
       await store.markExpired(task!.rowId, T0 + 1);
       expect((await store.getPrefetch(task!.prefetchId))!.status).toBe(
         'expired',

@@ -101,19 +101,37 @@ export class DatabaseVodStore implements VodStore {
       quota_day: input.quotaDay,
       quota_units: units,
     });
-    await trx('vod_tasks').insert(
-      input.tasks.map((task, seq) => ({
-        prefetch_id: input.id,
-        seq,
-        urls: task.urls ? JSON.stringify(task.urls) : null,
-        status: 'pending',
-        units: task.units,
-        send_count: 0,
-        possible_duplicate: false,
-        poll_count: 0,
-        updated_at: input.now,
-      })),
-    );
+    const rows = input.tasks.map((task, seq) => ({
+      prefetch_id: input.id,
+      seq,
+      urls: task.urls ? JSON.stringify(task.urls) : null,
+      status: input.claim ? 'sending' : 'pending',
+      units: task.units,
+      send_count: input.claim ? 1 : 0,
+      sent_at: input.claim ? input.now : null,
+      possible_duplicate: false,
+      poll_count: 0,
+      updated_at: input.now,
+    }));
+    let claimed: OutboxTask[] | undefined;
+    if (input.claim) {
+      // One row at a time: only a single-row insert tells its id on every database.
+      claimed = [];
+      for (const [seq, row] of rows.entries()) {
+        claimed.push({
+          rowId: await this.insertReturningId(trx, 'vod_tasks', row),
+          prefetchId: input.id,
+          account: input.account,
+          assetId: input.assetId,
+          urls: input.tasks[seq].urls,
+          units: row.units,
+          sendCount: 1,
+          possibleDuplicate: false,
+        });
+      }
+    } else {
+      await trx('vod_tasks').insert(rows);
+    }
     if (input.idempotency) {
       await trx('vod_idempotency_keys').insert({
         created_by: input.createdBy,
@@ -141,7 +159,21 @@ export class DatabaseVodStore implements VodStore {
         ...(task.urls && { urls: task.urls }),
       })),
     };
-    return { kind: 'created', prefetch };
+    return { kind: 'created', prefetch, claimed };
+  }
+
+  private async insertReturningId(
+    trx: Knex.Transaction,
+    table: string,
+    row: Row,
+  ): Promise<number> {
+    if (this.db.client.config.client === 'pg') {
+      const [{ id }] = await trx(table).insert(row, ['id']);
+      return Number(id);
+    }
+    // SQLite and MySQL answer a single-row insert with its id.
+    const [id] = await trx(table).insert(row);
+    return Number(id);
   }
 
   private async replay(
@@ -286,14 +318,6 @@ export class DatabaseVodStore implements VodStore {
     return rows.map(toOutboxTask);
   }
 
-  async pendingTasksOf(prefetchId: string): Promise<OutboxTask[]> {
-    const rows = await this.outboxQuery()
-      .where('vod_tasks.prefetch_id', prefetchId)
-      .andWhere('vod_tasks.status', 'pending')
-      .orderBy('vod_tasks.id');
-    return rows.map(toOutboxTask);
-  }
-
   private outboxQuery() {
     return this.db('vod_tasks')
       .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
@@ -333,17 +357,25 @@ export class DatabaseVodStore implements VodStore {
   }
 
   async markAccepted(
-    rowId: number,
+    task: Pick<OutboxTask, 'rowId' | 'prefetchId'>,
     taskId: string,
     now: number,
     firstPollAt: number,
   ) {
-    await this.updateTask(rowId, now, {
-      status: 'processing',
-      task_id: taskId,
-      next_poll_at: firstPollAt,
-      error_code: null,
-      error_message: null,
+    // With one task processing, its prefetch is `processing` whatever the others are; the
+    // prefetch's error stays, as it only names tasks that have ended (see updateTaskIn).
+    await this.db.transaction(async trx => {
+      await trx('vod_tasks').where({ id: task.rowId }).update({
+        status: 'processing',
+        task_id: taskId,
+        next_poll_at: firstPollAt,
+        error_code: null,
+        error_message: null,
+        updated_at: now,
+      });
+      await trx('vod_prefetches')
+        .where({ id: task.prefetchId })
+        .update({ status: 'processing', updated_at: now });
     });
   }
 
@@ -514,7 +546,8 @@ export class DatabaseVodStore implements VodStore {
       )
       .orderBy('seq');
     const prefetchId = tasks[0].prefetch_id;
-    const failed = tasks.find(t => t.error_code && t.status !== 'pending');
+    // The first error of a task that has ended; a queued task's last error is not final.
+    const failed = tasks.find(t => t.error_code && isTerminal(t.status));
     await trx('vod_prefetches')
       .where({ id: prefetchId })
       .update({

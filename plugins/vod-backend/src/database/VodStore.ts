@@ -19,10 +19,20 @@ export interface NewPrefetch {
   /** One per VOD call: the asset (no urls), or up to 10 URLs each. */
   tasks: Array<{ urls?: string[]; units: number }>;
   idempotency?: { key: string; requestHash: string };
+  /**
+   * The caller sends the tasks itself, at once (it holds their rate slots): they are recorded as
+   * claimed, as claimTask would leave them, and returned.
+   */
+  claim?: boolean;
 }
 
 export type CreatePrefetchResult =
-  | { kind: 'created'; prefetch: Prefetch }
+  | {
+      kind: 'created';
+      prefetch: Prefetch;
+      /** The claimed tasks, with `claim` only. */
+      claimed?: OutboxTask[];
+    }
   /** The same Idempotency-Key with the same request: the first prefetch. */
   | { kind: 'replayed'; prefetch: Prefetch }
   /** The same Idempotency-Key with another request. */
@@ -87,15 +97,13 @@ export interface VodStore {
   // The outbox, oldest first.
   /** The oldest pending tasks of an account, not yet claimed, at most `limit`. */
   pendingTasks(account: string, limit: number): Promise<OutboxTask[]>;
-  /** The pending tasks of one prefetch. */
-  pendingTasksOf(prefetchId: string): Promise<OutboxTask[]>;
   /** Atomically takes a pending task for sending; false when someone else took it. */
   claimTask(rowId: number, now: number): Promise<boolean>;
   /** Gives back a claim whose call surely never reached VOD (unreachable, throttled). */
   unclaimTask(rowId: number, now: number): Promise<void>;
   /** VOD accepted the call. */
   markAccepted(
-    rowId: number,
+    task: Pick<OutboxTask, 'rowId' | 'prefetchId'>,
     taskId: string,
     now: number,
     firstPollAt: number,

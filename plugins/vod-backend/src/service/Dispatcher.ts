@@ -2,6 +2,21 @@ import type { OutboxTask, VodStore } from '../database/VodStore';
 import { VodRequestError } from '../huaweicloud/VodRequestError';
 import type { VodAccounts } from './VodAccounts';
 
+/** What became of one VOD call. */
+export type SendOutcome =
+  | { kind: 'accepted'; taskId: string }
+  /** VOD refused it; the task failed and its quota went back. */
+  | { kind: 'rejected'; code: string; message: string }
+  /**
+   * It may or may not have reached VOD: queued once more as a possible duplicate (failed, if it
+   * already was one).
+   */
+  | { kind: 'uncertain'; code: string; message: string }
+  /** It surely did not reach VOD (unreachable, throttled); back in the outbox. */
+  | { kind: 'deferred'; code: string; message: string }
+  /** Another dispatcher had taken it. */
+  | { kind: 'skipped' };
+
 export interface DispatcherOptions {
   store: VodStore;
   accounts: VodAccounts;
@@ -62,22 +77,17 @@ export class Dispatcher {
   }
 
   /**
-   * Sends one prefetch's pending tasks now and waits for VOD's answers (the seed-compatible route
-   * answers with VOD's task id). A task another dispatcher is sending is waited for.
+   * Sends tasks the caller claimed when it recorded them (holding their rate slots), now, and
+   * answers VOD's outcome for each: the seed-compatible route answers with VOD's task id.
    */
-  async sendNow(prefetchId: string, timeoutMs: number): Promise<void> {
-    let allSentHere = true;
-    for (const task of await this.options.store.pendingTasksOf(prefetchId)) {
-      allSentHere = (await this.send(task)) === 'sent' && allSentHere;
+  async sendClaimed(tasks: OutboxTask[]): Promise<SendOutcome[]> {
+    const outcomes: SendOutcome[] = [];
+    for (const task of tasks) outcomes.push(await this.deliver(task));
+    // What went back to the outbox is sent by the background drain.
+    if (outcomes.some(o => o.kind === 'deferred' || o.kind === 'uncertain')) {
+      this.wake(tasks[0].account);
     }
-    if (allSentHere) return;
-    const deadline = this.options.now() + timeoutMs;
-    while (this.options.now() < deadline) {
-      const prefetch = await this.options.store.getPrefetch(prefetchId);
-      if (!prefetch?.tasks?.some(t => t.status === 'pending' && !t.error))
-        return;
-      await new Promise(resolve => setTimeout(resolve, 50));
-    }
+    return outcomes;
   }
 
   /** Waits for the running drains (shutdown, tests). */
@@ -93,43 +103,45 @@ export class Dispatcher {
       for (const task of tasks) {
         if (this.stopped) return;
         // VOD unreachable or throttling us even after retries: leave the rest for the next sweep.
-        if ((await this.send(task)) === 'deferred') return;
+        if ((await this.claimAndSend(task)).kind === 'deferred') return;
       }
     }
   }
 
-  private async send(
-    task: OutboxTask,
-  ): Promise<'sent' | 'deferred' | 'skipped'> {
-    const { store, accounts, now, logger } = this.options;
+  private async claimAndSend(task: OutboxTask): Promise<SendOutcome> {
+    const { store, accounts, now } = this.options;
     const account = accounts.get(task.account);
     if (!account) {
-      await store.markRejected(
-        task.rowId,
-        {
-          code: 'VOD_ACCOUNT_REMOVED',
-          message: `account ${task.account} is no longer configured`,
-        },
-        now(),
-      );
-      return 'skipped';
+      const reason = {
+        code: 'VOD_ACCOUNT_REMOVED',
+        message: `account ${task.account} is no longer configured`,
+      };
+      await store.markRejected(task.rowId, reason, now());
+      return { kind: 'rejected', ...reason };
     }
     await account.client.reserveCreateSlot();
     if (!(await store.claimTask(task.rowId, now()))) {
-      return 'skipped'; // another dispatcher took it
+      return { kind: 'skipped' }; // another dispatcher took it
     }
+    return this.deliver(task);
+  }
+
+  /** The VOD call of a claimed task, and its outcome recorded. */
+  private async deliver(task: OutboxTask): Promise<SendOutcome> {
+    const { store, accounts, now, logger } = this.options;
+    const account = accounts.get(task.account)!;
     const target = task.urls ? { urls: task.urls } : { assetId: task.assetId! };
     try {
       const { taskId } = await account.client.createPrefetch(target, {
         slotReserved: true,
       });
       await store.markAccepted(
-        task.rowId,
+        task,
         taskId,
         now(),
         now() + this.options.firstPollDelayMs,
       );
-      return 'sent';
+      return { kind: 'accepted', taskId };
     } catch (error) {
       if (!(error instanceof VodRequestError)) {
         await store.markUncertain(
@@ -148,18 +160,18 @@ export class Dispatcher {
           `vod: prefetch ${task.prefetchId} not sent yet: ${error.message}`,
         );
         await store.unclaimTask(task.rowId, now());
-        return 'deferred';
+        return { kind: 'deferred', ...reason };
       }
       if (error.kind === 'http' && (error.httpStatus ?? 0) < 500) {
         // VOD (or its gateway) refused the call: it did nothing, so the quota goes back.
         await store.markRejected(task.rowId, reason, now());
-        return 'sent';
+        return { kind: 'rejected', ...reason };
       }
       logger.warn(
         `vod: prefetch ${task.prefetchId} may or may not have reached VOD: ${error.message}`,
       );
       await store.markUncertain(task.rowId, reason, now());
-      return 'sent';
+      return { kind: 'uncertain', ...reason };
     }
   }
 }

@@ -82,18 +82,18 @@ describe('PermissionDecisions', () => {
         [
           { permission: read },
           { permission: create, resourceRef: 'resource:default/a' },
-          { permission: read, resourceRef: 'resource:default/a' },
+          { permission: create, resourceRef: 'resource:default/b' },
         ],
         alice,
       ),
     ).toEqual([
       AuthorizeResult.ALLOW,
       AuthorizeResult.DENY,
-      AuthorizeResult.ALLOW,
+      AuthorizeResult.DENY,
     ]);
     expect(calls).toEqual([
       ['x.create resource:default/a'],
-      ['x.read', 'x.read resource:default/a'],
+      ['x.read', 'x.create resource:default/b'],
     ]);
   });
 

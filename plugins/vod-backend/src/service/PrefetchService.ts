@@ -25,10 +25,14 @@ import {
   vodPrefetchCreatePermission,
   vodPrefetchReadPermission,
 } from '@mediaops/backstage-plugin-vod-common';
-import type { PrefetchCursor, VodStore } from '../database/VodStore';
+import type {
+  OutboxTask,
+  PrefetchCursor,
+  VodStore,
+} from '../database/VodStore';
 import type { CatalogLookup } from './CatalogLookup';
 import type { VodConfig } from './config';
-import type { Dispatcher } from './Dispatcher';
+import type { Dispatcher, SendOutcome } from './Dispatcher';
 import { QuotaExceededError } from './errors';
 import type { PermissionDecisions } from './PermissionDecisions';
 import type { QuotaLedger } from './QuotaLedger';
@@ -65,8 +69,19 @@ export class PrefetchService {
   async create(
     input: CreatePrefetchInput,
     credentials: BackstageCredentials,
-    options: { idempotencyKey?: string; dispatch?: 'background' | 'none' } = {},
-  ): Promise<{ prefetch: Prefetch; replayed: boolean }> {
+    options: {
+      idempotencyKey?: string;
+      /**
+       * `background` (default): the dispatcher sends it. `claim`: the caller sends it at once;
+       * its rate slots are taken here and its tasks come back claimed.
+       */
+      dispatch?: 'background' | 'claim';
+    } = {},
+  ): Promise<{
+    prefetch: Prefetch;
+    replayed: boolean;
+    claimed?: OutboxTask[];
+  }> {
     const { store, now } = this.deps;
     let entity: Entity | undefined;
     let boundRef: string | undefined;
@@ -119,7 +134,17 @@ export class PrefetchService {
         urls: input.urls ?? null,
       },
     });
+    const tasks = assetId
+      ? [{ units: 1 }]
+      : chunk(input.urls!, MAX_URLS_PER_VOD_TASK).map(urls => ({
+          urls,
+          units: urls.length,
+        }));
+    const claim = options.dispatch === 'claim';
     try {
+      if (claim) {
+        for (const _ of tasks) await account.client.reserveCreateSlot();
+      }
       const result = await store.createPrefetch({
         id: randomUUID(),
         account: account.config.name,
@@ -131,12 +156,8 @@ export class PrefetchService {
         now: at,
         quotaDay,
         quotaLimit: account.config.dailyQuota,
-        tasks: assetId
-          ? [{ units: 1 }]
-          : chunk(input.urls!, MAX_URLS_PER_VOD_TASK).map(urls => ({
-              urls,
-              units: urls.length,
-            })),
+        tasks,
+        claim,
         idempotency: options.idempotencyKey
           ? {
               key: options.idempotencyKey,
@@ -172,12 +193,14 @@ export class PrefetchService {
           replayed: result.kind === 'replayed',
         },
       });
-      if (result.kind === 'created' && options.dispatch !== 'none') {
-        this.deps.dispatcher.wake(account.config.name);
+      if (result.kind === 'replayed') {
+        return { prefetch: result.prefetch, replayed: true };
       }
+      if (!claim) this.deps.dispatcher.wake(account.config.name);
       return {
         prefetch: result.prefetch,
-        replayed: result.kind === 'replayed',
+        replayed: false,
+        claimed: result.claimed,
       };
     } catch (error) {
       await event.fail({ error: error as Error });
@@ -192,13 +215,14 @@ export class PrefetchService {
   async createAndSend(
     input: CreatePrefetchInput,
     credentials: BackstageCredentials,
-    timeoutMs: number,
-  ): Promise<Prefetch> {
-    const { prefetch } = await this.create(input, credentials, {
-      dispatch: 'none',
+  ): Promise<{ prefetch: Prefetch; outcomes: SendOutcome[] }> {
+    const { prefetch, claimed = [] } = await this.create(input, credentials, {
+      dispatch: 'claim',
     });
-    await this.deps.dispatcher.sendNow(prefetch.id, timeoutMs);
-    return (await this.deps.store.getPrefetch(prefetch.id))!;
+    return {
+      prefetch,
+      outcomes: await this.deps.dispatcher.sendClaimed(claimed),
+    };
   }
 
   /** VOD's own answer for a task this portal created, asked live (the seed-compatible query). */

@@ -27,10 +27,8 @@ export class SeedError extends Error {
 export function createSeedRouter(options: {
   httpAuth: HttpAuthService;
   service: PrefetchService;
-  /** How long to wait for VOD's task id. */
-  timeoutMs: number;
 }): Router {
-  const { httpAuth, service, timeoutMs } = options;
+  const { httpAuth, service } = options;
   const router = Router();
   router.use(PATH, express.text({ type: () => true, limit: '64kb' }));
 
@@ -41,25 +39,25 @@ export function createSeedRouter(options: {
       });
       const account = accountOf(service, req.params.projectId);
       const body = seedBody(req.body);
-      const prefetch = await service.createAndSend(
+      // At most 10 URLs or one asset: one VOD call.
+      const { prefetch, outcomes } = await service.createAndSend(
         {
           account: account.config.name,
           assetId: body.asset_id,
           urls: body.urls,
         },
         credentials,
-        timeoutMs,
       );
-      const task = prefetch.tasks?.[0];
-      if (task?.taskId) {
-        res.status(202).json({ task_id: task.taskId });
-      } else if (task?.status === 'failed' && task.error) {
-        throw new SeedError(400, task.error.code, task.error.message);
+      const [outcome] = outcomes;
+      if (outcome?.kind === 'accepted') {
+        res.status(202).json({ task_id: outcome.taskId });
+      } else if (outcome?.kind === 'rejected') {
+        throw new SeedError(400, outcome.code, outcome.message);
       } else {
         throw new SeedError(
           503,
           'PORTAL.0503',
-          `VOD did not confirm the prefetch in time; it is recorded as ${prefetch.id} and stays queued`,
+          `VOD did not confirm the prefetch; it is recorded as ${prefetch.id} and stays queued`,
         );
       }
     } catch (error) {
