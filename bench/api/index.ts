@@ -367,6 +367,10 @@ async function startBackend(
     JSON.stringify({
       backend: backendConfig,
       vod: {
+        // BENCH_CACHE_TTL=0 measures without reusing permission decisions and catalog lookups.
+        ...(process.env.BENCH_CACHE_TTL !== undefined && {
+          cacheTtl: { seconds: Number(process.env.BENCH_CACHE_TTL) },
+        }),
         accounts: [
           {
             name: 'main',
