@@ -142,8 +142,8 @@ export class PrefetchService {
         }));
     const claim = options.dispatch === 'claim';
     try {
-      if (claim) {
-        for (const _ of tasks) await account.client.reserveCreateSlot();
+      for (let i = 0; claim && i < tasks.length; i++) {
+        await account.client.reserveCreateSlot();
       }
       const result = await store.createPrefetch({
         id: randomUUID(),
