@@ -135,6 +135,100 @@ describe.each(databases.eachSupportedId())(
       expect(await store.quotaUsed('main', '2026-11-25')).toBe(10);
     });
 
+    it('writes creates that arrive together in one batch, each with its own outcome', async () => {
+      const inputs = [
+        newPrefetch({ quotaLimit: 3 }),
+        newPrefetch({ account: 'eu', quotaLimit: 5 }),
+        newPrefetch({
+          quotaLimit: 3,
+          assetId: undefined,
+          urls: [
+            'https://cdn.example.com/a.mp4',
+            'https://cdn.example.com/b.mp4',
+          ],
+          tasks: [
+            {
+              urls: [
+                'https://cdn.example.com/a.mp4',
+                'https://cdn.example.com/b.mp4',
+              ],
+              units: 2,
+            },
+          ],
+        }),
+        newPrefetch({ quotaLimit: 3 }), // 1 + 2 + 1 > 3: over quota
+        newPrefetch({ quotaLimit: 3, quotaDay: '2026-11-26' }),
+      ];
+      const results = await Promise.all(
+        inputs.map(input => store.createPrefetch(input)),
+      );
+      expect(results.map(r => r.kind)).toEqual([
+        'created',
+        'created',
+        'created',
+        'over-quota',
+        'created',
+      ]);
+      expect(results[3]).toEqual({ kind: 'over-quota', used: 3 });
+      results.forEach((r, i) => {
+        if (r.kind === 'created') expect(r.prefetch.id).toBe(inputs[i].id);
+      });
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(3);
+      expect(await store.quotaUsed('eu', '2026-11-25')).toBe(1);
+      expect(await store.quotaUsed('main', '2026-11-26')).toBe(1);
+      const ids = (await knex('vod_prefetches').select('id')).map(r => r.id);
+      expect(ids.sort()).toEqual(
+        [inputs[0], inputs[1], inputs[2], inputs[4]].map(i => i.id).sort(),
+      );
+      expect(await knex('vod_tasks').whereIn('prefetch_id', ids)).toHaveLength(
+        4,
+      );
+      expect(await store.getPrefetch(inputs[2].id)).toMatchObject({
+        status: 'pending',
+        tasks: [{ status: 'pending', urls: inputs[2].urls }],
+      });
+    });
+
+    it('spends one INSERT per table on a burst of creates', async () => {
+      const statements: string[] = [];
+      const record = (q: { sql: string }) => statements.push(q.sql);
+      knex.on('query', record);
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () => store.createPrefetch(newPrefetch())),
+        );
+        expect(results.every(r => r.kind === 'created')).toBe(true);
+      } finally {
+        knex.off('query', record);
+      }
+      const inserts = statements.filter(sql =>
+        /^insert into [`"]?vod_(prefetches|tasks)\b/i.test(sql),
+      );
+      expect(inserts).toHaveLength(2);
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(20);
+    });
+
+    it('retries a failing batch one by one, so only the bad create fails', async () => {
+      const good = newPrefetch();
+      const twin = newPrefetch();
+      const clash = { ...newPrefetch(), id: twin.id }; // same primary key as twin
+      const results = await Promise.allSettled([
+        store.createPrefetch(good),
+        store.createPrefetch(twin),
+        store.createPrefetch(clash),
+      ]);
+      expect(results.map(r => r.status)).toEqual([
+        'fulfilled',
+        expect.any(String),
+        expect.any(String),
+      ]);
+      // Exactly one of the two with the same id was written, and the good one was.
+      expect(results.filter(r => r.status === 'rejected')).toHaveLength(1);
+      expect(await store.getPrefetch(good.id)).toBeDefined();
+      expect(await store.getPrefetch(twin.id)).toBeDefined();
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(2);
+    });
+
     it('records the tasks of a prefetch sent at once as claimed, with their row ids', async () => {
       // An earlier prefetch, so the new rows' ids are not simply 1 and 2.
       await store.createPrefetch(newPrefetch());

@@ -53,22 +53,124 @@ export class DatabaseVodStore implements VodStore {
     return new DatabaseVodStore(db);
   }
 
-  async createPrefetch(input: NewPrefetch): Promise<CreatePrefetchResult> {
+  /**
+   * Plain creates (no idempotency key, not claimed) that arrive together are written in one
+   * transaction: one quota UPDATE per account and day and one INSERT per table for all of them,
+   * instead of five statements each (group commit). Each still gets its own outcome; a batch
+   * that fails is retried one by one, so one bad prefetch fails alone.
+   */
+  createPrefetch(input: NewPrefetch): Promise<CreatePrefetchResult> {
+    if (input.idempotency || input.claim) return this.createOne(input);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private readonly queue: Array<{
+    input: NewPrefetch;
+    resolve: (result: CreatePrefetchResult) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  private flushing = false;
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        const results = await this.withDeadlockRetries(() =>
+          this.db.transaction(trx =>
+            this.insertBatch(
+              trx,
+              batch.map(b => b.input),
+            ),
+          ),
+        );
+        batch.forEach((b, i) => b.resolve(results[i]));
+      } catch {
+        await Promise.all(
+          batch.map(b => this.createOne(b.input).then(b.resolve, b.reject)),
+        );
+      }
+    }
+    this.flushing = false;
+  }
+
+  private async createOne(input: NewPrefetch): Promise<CreatePrefetchResult> {
+    try {
+      return await this.withDeadlockRetries(() =>
+        this.db.transaction(trx => this.insertPrefetch(trx, input)),
+      );
+    } catch (error) {
+      // A concurrent request with the same Idempotency-Key won: answer as it did.
+      if (input.idempotency && isDatabaseConflictError(error)) {
+        const replay = await this.replay(this.db, input);
+        if (replay) return replay;
+      }
+      throw error;
+    }
+  }
+
+  private async withDeadlockRetries<T>(run: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction(trx =>
-          this.insertPrefetch(trx, input),
-        );
+        return await run();
       } catch (error) {
-        // A concurrent request with the same Idempotency-Key won: answer as it did.
-        if (input.idempotency && isDatabaseConflictError(error)) {
-          const replay = await this.replay(this.db, input);
-          if (replay) return replay;
-        }
         if (attempt < 4 && isDeadlock(error)) continue;
         throw error;
       }
     }
+  }
+
+  /** Several plain creates in one transaction; the results are in the inputs' order. */
+  private async insertBatch(
+    trx: Knex.Transaction,
+    inputs: NewPrefetch[],
+  ): Promise<CreatePrefetchResult[]> {
+    const results: CreatePrefetchResult[] = [];
+    const accepted: NewPrefetch[] = [];
+    const byQuota = new Map<string, number[]>();
+    inputs.forEach((input, i) => {
+      const key = `${input.account}\n${input.quotaDay}`;
+      byQuota.set(key, [...(byQuota.get(key) ?? []), i]);
+    });
+    for (const indexes of byQuota.values()) {
+      const group = indexes.map(i => inputs[i]);
+      const total = group.reduce((sum, input) => sum + unitsOf(input), 0);
+      const limit = Math.min(...group.map(input => input.quotaLimit));
+      // All of them fit: one UPDATE. Otherwise each in turn, as if they had come one by one.
+      const allFit = await this.reserveQuota(trx, group[0], limit, total);
+      for (const i of indexes) {
+        const input = inputs[i];
+        if (
+          allFit ||
+          (await this.reserveQuota(
+            trx,
+            input,
+            input.quotaLimit,
+            unitsOf(input),
+          ))
+        ) {
+          results[i] = { kind: 'created', prefetch: writtenPrefetch(input) };
+          accepted.push(input);
+        } else {
+          results[i] = {
+            kind: 'over-quota',
+            used: await this.quotaUsedIn(trx, input.account, input.quotaDay),
+          };
+        }
+      }
+    }
+    await insertChunked(trx, 'vod_prefetches', accepted.map(prefetchRow));
+    await insertChunked(
+      trx,
+      'vod_tasks',
+      accepted.flatMap(input => taskRows(input)),
+    );
+    return results;
   }
 
   private async insertPrefetch(
@@ -78,41 +180,17 @@ export class DatabaseVodStore implements VodStore {
     const replay = input.idempotency && (await this.replay(trx, input));
     if (replay) return replay;
 
-    const units = input.tasks.reduce((sum, t) => sum + t.units, 0);
-    if (!(await this.reserveQuota(trx, input, units))) {
+    if (
+      !(await this.reserveQuota(trx, input, input.quotaLimit, unitsOf(input)))
+    ) {
       return {
         kind: 'over-quota',
         used: await this.quotaUsedIn(trx, input.account, input.quotaDay),
       };
     }
 
-    await trx('vod_prefetches').insert({
-      id: input.id,
-      account: input.account,
-      project_id: input.projectId,
-      entity_ref: input.entityRef ?? null,
-      asset_id: input.assetId ?? null,
-      urls: input.urls ? JSON.stringify(input.urls) : null,
-      status: 'pending',
-      created_by: input.createdBy,
-      created_at: input.now,
-      updated_at: input.now,
-      possible_duplicate: false,
-      quota_day: input.quotaDay,
-      quota_units: units,
-    });
-    const rows = input.tasks.map((task, seq) => ({
-      prefetch_id: input.id,
-      seq,
-      urls: task.urls ? JSON.stringify(task.urls) : null,
-      status: input.claim ? 'sending' : 'pending',
-      units: task.units,
-      send_count: input.claim ? 1 : 0,
-      sent_at: input.claim ? input.now : null,
-      possible_duplicate: false,
-      poll_count: 0,
-      updated_at: input.now,
-    }));
+    await trx('vod_prefetches').insert(prefetchRow(input));
+    const rows = taskRows(input);
     let claimed: OutboxTask[] | undefined;
     if (input.claim) {
       // One row at a time: only a single-row insert tells its id on every database.
@@ -141,25 +219,7 @@ export class DatabaseVodStore implements VodStore {
         created_at: input.now,
       });
     }
-    // What was just written, without reading it back.
-    const prefetch: Prefetch = {
-      id: input.id,
-      status: 'pending',
-      account: input.account,
-      createdBy: input.createdBy,
-      createdAt: new Date(input.now).toISOString(),
-      updatedAt: new Date(input.now).toISOString(),
-      possibleDuplicate: false,
-      ...(input.entityRef && { entityRef: input.entityRef }),
-      ...(input.assetId && { assetId: input.assetId }),
-      ...(input.urls && { urls: input.urls }),
-      tasks: input.tasks.map(task => ({
-        status: 'pending' as const,
-        results: [],
-        ...(task.urls && { urls: task.urls }),
-      })),
-    };
-    return { kind: 'created', prefetch, claimed };
+    return { kind: 'created', prefetch: writtenPrefetch(input), claimed };
   }
 
   private async insertReturningId(
@@ -200,21 +260,21 @@ export class DatabaseVodStore implements VodStore {
    */
   private async reserveQuota(
     trx: Knex.Transaction,
-    input: NewPrefetch,
+    at: { account: string; quotaDay: string },
+    limit: number,
     units: number,
   ): Promise<boolean> {
+    const where = { account: at.account, quota_day: at.quotaDay };
     const spend = () =>
       trx('vod_quota_usage')
-        .where({ account: input.account, quota_day: input.quotaDay })
-        .andWhere('used', '<=', input.quotaLimit - units)
+        .where(where)
+        .andWhere('used', '<=', limit - units)
         .increment('used', units);
     if ((await spend()) > 0) return true;
-    const exists = await trx('vod_quota_usage')
-      .where({ account: input.account, quota_day: input.quotaDay })
-      .first();
+    const exists = await trx('vod_quota_usage').where(where).first();
     if (exists) return false;
     await trx('vod_quota_usage')
-      .insert({ account: input.account, quota_day: input.quotaDay, used: 0 })
+      .insert({ ...where, used: 0 })
       .onConflict(['account', 'quota_day'])
       .ignore();
     return (await spend()) > 0;
@@ -556,6 +616,78 @@ export class DatabaseVodStore implements VodStore {
         error_message: failed?.error_message ?? null,
         updated_at: now,
       });
+  }
+}
+
+/** Most plain creates written in one transaction. */
+const MAX_BATCH = 100;
+
+function unitsOf(input: NewPrefetch): number {
+  return input.tasks.reduce((sum, t) => sum + t.units, 0);
+}
+
+function prefetchRow(input: NewPrefetch): Row {
+  return {
+    id: input.id,
+    account: input.account,
+    project_id: input.projectId,
+    entity_ref: input.entityRef ?? null,
+    asset_id: input.assetId ?? null,
+    urls: input.urls ? JSON.stringify(input.urls) : null,
+    status: 'pending',
+    created_by: input.createdBy,
+    created_at: input.now,
+    updated_at: input.now,
+    possible_duplicate: false,
+    quota_day: input.quotaDay,
+    quota_units: unitsOf(input),
+  };
+}
+
+function taskRows(input: NewPrefetch): Row[] {
+  return input.tasks.map((task, seq) => ({
+    prefetch_id: input.id,
+    seq,
+    urls: task.urls ? JSON.stringify(task.urls) : null,
+    status: input.claim ? 'sending' : 'pending',
+    units: task.units,
+    send_count: input.claim ? 1 : 0,
+    sent_at: input.claim ? input.now : null,
+    possible_duplicate: false,
+    poll_count: 0,
+    updated_at: input.now,
+  }));
+}
+
+/** What createPrefetch wrote, without reading it back. */
+function writtenPrefetch(input: NewPrefetch): Prefetch {
+  return {
+    id: input.id,
+    status: 'pending',
+    account: input.account,
+    createdBy: input.createdBy,
+    createdAt: new Date(input.now).toISOString(),
+    updatedAt: new Date(input.now).toISOString(),
+    possibleDuplicate: false,
+    ...(input.entityRef && { entityRef: input.entityRef }),
+    ...(input.assetId && { assetId: input.assetId }),
+    ...(input.urls && { urls: input.urls }),
+    tasks: input.tasks.map(task => ({
+      status: 'pending' as const,
+      results: [],
+      ...(task.urls && { urls: task.urls }),
+    })),
+  };
+}
+
+/** Multi-row inserts of at most 500 rows, well below every database's bound-parameter limit. */
+async function insertChunked(
+  trx: Knex.Transaction,
+  table: string,
+  rows: Row[],
+) {
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx(table).insert(rows.slice(i, i + 500));
   }
 }
 
