@@ -1,6 +1,6 @@
 // bench/api: the vod routes against stock Backstage routes, in one run against one backend (the
 // demo backend, dev mode, SQLite), at 1 and 50 connections. Then GET /prefetches with 100k rows on
-// SQLite and PostgreSQL. Run: ./dev run yarn bench:api   (takes about 5 minutes)
+// SQLite and PostgreSQL. Run: ./dev run yarn bench:api   (takes about 8 minutes)
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
