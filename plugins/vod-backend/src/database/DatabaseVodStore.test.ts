@@ -170,9 +170,15 @@ describe.each(databases.eachSupportedId())(
         'created',
       ]);
       expect(results[3]).toEqual({ kind: 'over-quota', used: 3 });
-      results.forEach((r, i) => {
-        if (r.kind === 'created') expect(r.prefetch.id).toBe(inputs[i].id);
-      });
+      expect(
+        results.map(r => (r.kind === 'created' ? r.prefetch.id : r.kind)),
+      ).toEqual([
+        inputs[0].id,
+        inputs[1].id,
+        inputs[2].id,
+        'over-quota',
+        inputs[4].id,
+      ]);
       expect(await store.quotaUsed('main', '2026-11-25')).toBe(3);
       expect(await store.quotaUsed('eu', '2026-11-25')).toBe(1);
       expect(await store.quotaUsed('main', '2026-11-26')).toBe(1);

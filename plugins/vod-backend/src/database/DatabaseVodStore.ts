@@ -32,6 +32,9 @@ const MIGRATIONS = resolvePackagePath(
 
 type Row = Record<string, any>;
 
+/** Most plain creates written in one transaction. */
+const MAX_BATCH = 100;
+
 /** VodStore on the plugin's database (SQLite, PostgreSQL or MySQL/MariaDB) through knex. */
 export class DatabaseVodStore implements VodStore {
   private constructor(private readonly db: Knex) {}
@@ -618,9 +621,6 @@ export class DatabaseVodStore implements VodStore {
       });
   }
 }
-
-/** Most plain creates written in one transaction. */
-const MAX_BATCH = 100;
 
 function unitsOf(input: NewPrefetch): number {
   return input.tasks.reduce((sum, t) => sum + t.units, 0);
