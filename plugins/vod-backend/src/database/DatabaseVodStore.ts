@@ -138,7 +138,9 @@ export class DatabaseVodStore implements VodStore {
     const byQuota = new Map<string, number[]>();
     inputs.forEach((input, i) => {
       const key = `${input.account}\n${input.quotaDay}`;
-      byQuota.set(key, [...(byQuota.get(key) ?? []), i]);
+      const indexes = byQuota.get(key) ?? [];
+      indexes.push(i);
+      byQuota.set(key, indexes);
     });
     for (const indexes of byQuota.values()) {
       const group = indexes.map(i => inputs[i]);
