@@ -35,6 +35,11 @@ describe('auditing and logging', () => {
     expect(auditor.createEvent).toHaveBeenCalledWith(
       expect.objectContaining({
         eventId: 'prefetch-create',
+        // The auditor finds the caller (and its address) in the request.
+        request: expect.objectContaining({
+          method: 'POST',
+          originalUrl: '/api/vod/prefetches',
+        }),
         meta: expect.objectContaining({
           actor: 'user:default/allowed',
           account: 'main',

@@ -4,6 +4,7 @@ import type {
   BackstageCredentials,
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import type { Request } from 'express';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import {
   InputError,
@@ -71,6 +72,8 @@ export class PrefetchService {
     credentials: BackstageCredentials,
     options: {
       idempotencyKey?: string;
+      /** The HTTP request it came with: the audit event takes its caller and address from it. */
+      request?: Request;
       /**
        * `background` (default): the dispatcher sends it. `claim`: the caller sends it at once;
        * its rate slots are taken here and its tasks come back claimed.
@@ -125,6 +128,7 @@ export class PrefetchService {
     const createdBy = principalRef(credentials);
     const event = await this.deps.auditor.createEvent({
       eventId: 'prefetch-create',
+      request: options.request,
       severityLevel: 'medium',
       meta: {
         actor: createdBy,
@@ -215,9 +219,11 @@ export class PrefetchService {
   async createAndSend(
     input: CreatePrefetchInput,
     credentials: BackstageCredentials,
+    request?: Request,
   ): Promise<{ prefetch: Prefetch; outcomes: SendOutcome[] }> {
     const { prefetch, claimed = [] } = await this.create(input, credentials, {
       dispatch: 'claim',
+      request,
     });
     return {
       prefetch,

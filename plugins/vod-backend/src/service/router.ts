@@ -32,6 +32,7 @@ export async function createRouter(options: {
     const input = parse(createPrefetchRequestSchema, req.body);
     const { prefetch } = await service.create(input, credentials, {
       idempotencyKey: req.header('idempotency-key'),
+      request: req,
     });
     res.status(202).json(prefetch);
   });

@@ -47,6 +47,7 @@ export function createSeedRouter(options: {
           urls: body.urls,
         },
         credentials,
+        req,
       );
       const [outcome] = outcomes;
       if (outcome?.kind === 'accepted') {
