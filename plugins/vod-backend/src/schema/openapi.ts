@@ -394,7 +394,7 @@ export const spec = {
           },
           '503': {
             description:
-              'VOD did not confirm in time; the prefetch stays queued.',
+              'VOD did not confirm (unreachable, or the call may not have arrived); the prefetch stays queued and is sent in the background.',
             content: json(ref('SeedError')),
           },
         },
