@@ -40,16 +40,24 @@ describe('auditing and logging', () => {
           method: 'POST',
           originalUrl: '/api/vod/prefetches',
         }),
-        meta: expect.objectContaining({
+        meta: {
           actor: 'user:default/allowed',
-          account: 'main',
-          entityRef: 'resource:default/trailer',
-          assetId: TRAILER_ASSET,
-        }),
+          asked: {
+            entityRef: 'resource:default/trailer',
+            assetId: null,
+            urls: null,
+            account: null,
+          },
+        },
       }),
     );
     expect(event.success).toHaveBeenCalledWith({
-      meta: { prefetchId: ok.body.id, replayed: false },
+      meta: {
+        prefetchId: ok.body.id,
+        replayed: false,
+        entityRef: 'resource:default/trailer',
+        account: 'main',
+      },
     });
 
     const refused = await h
@@ -67,7 +75,42 @@ describe('auditing and logging', () => {
     expect([refused.status, conflict.status]).toEqual([202, 409]);
     expect(event.fail).toHaveBeenCalledWith({
       error: expect.objectContaining({ name: 'ConflictError' }),
+      meta: { reason: 'ConflictError' },
     });
+  });
+
+  it('records a refused create too: who asked for what, and why not', async () => {
+    auditor.createEvent.mockClear();
+    event.fail.mockClear();
+    event.success.mockClear();
+    const refused = await h
+      .http()
+      .post('/api/vod/prefetches')
+      .set(auth.denied)
+      .send({ assetId: TRAILER_ASSET });
+    expect(refused.status).toBe(403);
+    expect(auditor.createEvent).toHaveBeenCalledWith(
+      expect.objectContaining({
+        eventId: 'prefetch-create',
+        meta: {
+          actor: 'user:default/denied',
+          asked: {
+            entityRef: null,
+            assetId: TRAILER_ASSET,
+            urls: null,
+            account: null,
+          },
+        },
+      }),
+    );
+    expect(event.fail).toHaveBeenCalledWith({
+      error: expect.objectContaining({
+        name: 'NotAllowedError',
+        message: 'You may not prefetch resource:default/trailer (vod.prefetch.create)',
+      }),
+      meta: { reason: 'NotAllowedError' },
+    });
+    expect(event.success).not.toHaveBeenCalled();
   });
 
   it('never writes the credentials to the log, even at debug level', async () => {

@@ -99,18 +99,22 @@ describe('vod backend routes', () => {
     it.each([
       ['no token', auth.none, 401],
       ['an allowed user', auth.allowed, 'ok'],
-      ['a denied user', auth.denied, 403],
+      // A list shows what its reader may see: for a denied user, nothing but their own.
+      ['a denied user', auth.denied, 403, { 'GET /prefetches': 200 }],
       ['a service', auth.service, 'ok'],
     ] as const)(
       'answers %s as expected on every route',
-      async (_who, headers, expected) => {
+      async (_who, headers, expected, exceptions: Record<string, number> = {}) => {
         const table: Array<[string, number]> = [];
         for (const route of routes()) {
           const res = await route.send(h.http()).set(headers);
           table.push([route.name, res.status]);
         }
         expect(table).toEqual(
-          routes().map(r => [r.name, expected === 'ok' ? r.ok : expected]),
+          routes().map(r => [
+            r.name,
+            exceptions[r.name] ?? (expected === 'ok' ? r.ok : expected),
+          ]),
         );
       },
     );
@@ -187,14 +191,16 @@ describe('vod backend routes', () => {
       expect(hidden.body.error.message).toBe(
         'entityRef: there is no entity resource:default/trailer (or you may not see it)',
       );
-      // Its asset id still binds to it, and vod.prefetch.create on it decides.
+      // Its asset id still binds to it, and the refusal does not name it.
       const byAsset = await h
         .http()
         .post('/api/vod/prefetches')
         .set(auth.blind)
         .send({ assetId: TRAILER_ASSET });
-      expect(byAsset.status).toBe(202);
-      expect(byAsset.body.entityRef).toBe('resource:default/trailer');
+      expect(byAsset.status).toBe(403);
+      expect(byAsset.body.error.message).toBe(
+        `You may not prefetch asset ${TRAILER_ASSET}: it belongs to a catalog entity you may not prefetch (vod.prefetch.create)`,
+      );
     });
 
     it('asks the permission backend once per user and entity within the cache TTL', async () => {
@@ -244,7 +250,7 @@ describe('vod backend routes', () => {
       [
         'a URL that is not http(s)',
         { urls: ['ftp://cdn.example.com/a.mp4'] },
-        'urls.0: must be an absolute http(s) URL',
+        'urls[0]: must be an http(s) URL (http:// or https://)',
       ],
       [
         'a URL outside the allow-list',
@@ -263,7 +269,7 @@ describe('vod backend routes', () => {
       ],
       [
         'an unknown account',
-        { assetId: TRAILER_ASSET, account: 'eu' },
+        { assetId: LOOSE_ASSET, account: 'eu' },
         'account: there is no VOD account named "eu"',
       ],
       [
@@ -390,11 +396,20 @@ describe('vod backend routes', () => {
       expect(res.status).toBe(400);
     });
 
-    it('answers 404 for an unknown prefetch', async () => {
-      expect(
-        (await h.http().get('/api/vod/prefetches/nope').set(auth.allowed))
-          .status,
-      ).toBe(404);
+    it('answers 404 for an unknown prefetch, and 400 for an id that is none', async () => {
+      const unknown = await h
+        .http()
+        .get('/api/vod/prefetches/7d1f3c2a-0b1e-4c5d-9e8f-0a1b2c3d4e5f')
+        .set(auth.allowed);
+      expect(unknown.status).toBe(404);
+      const malformed = await h
+        .http()
+        .get('/api/vod/prefetches/nope')
+        .set(auth.allowed);
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.error.message).toBe(
+        'id: must be a prefetch id (a UUID)',
+      );
     });
 
     it('lists accounts without any credential', async () => {
@@ -485,19 +500,21 @@ describe('vod backend routes', () => {
       expect(res.body.error_code).toBe('VOD.10062');
     });
 
-    it('answers 503 when VOD may not have got the call, and re-sends it in the background', async () => {
+    it("answers VOD's task id even when VOD's first answer was lost, the re-send marked", async () => {
       h.sim.queueFault({ kind: 'reset-after', route: 'create' });
-      const res = await seed(SEED_ASSET_BODY);
-      expect(res.status).toBe(503);
-      expect(res.body.error_code).toBe('PORTAL.0503');
-      const id = /recorded as ([0-9a-f-]{36})/.exec(res.body.error_msg)?.[1];
-      expect(id).toBeDefined();
-      const prefetch = await h.waitFor(id!, s => s === 'succeeded');
-      expect(prefetch).toMatchObject({
-        status: 'succeeded',
-        possibleDuplicate: true,
-      });
-      expect(prefetch.tasks[0].taskId).toBeDefined();
+      const res = await seed(
+        JSON.stringify({ asset_id: DOC_ASSET }),
+        auth.allowed,
+      );
+      expect(res.status).toBe(202);
+      const creates = h.sim.calls().filter(c => c.route === 'create');
+      expect(creates.at(-1)!.taskId).toBe(res.body.task_id);
+      const { body } = await h
+        .http()
+        .get('/api/vod/prefetches')
+        .query({ assetId: DOC_ASSET, limit: '1' })
+        .set(auth.allowed);
+      expect(body.items[0]).toMatchObject({ possibleDuplicate: true });
     });
 
     it('answers an unknown project with 404 in the seed shape', async () => {

@@ -5,15 +5,19 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { vodPermissions } from '@mediaops/backstage-plugin-vod-common';
 import { DatabaseVodStore } from './database/DatabaseVodStore';
+import { CatalogLookup } from './service/CatalogLookup';
 import { readVodConfig } from './service/config';
 import { Dispatcher } from './service/Dispatcher';
+import { Housekeeping } from './service/Housekeeping';
+import { PermissionDecisions } from './service/PermissionDecisions';
 import { Poller } from './service/Poller';
+import { PrefetchAccess } from './service/PrefetchAccess';
 import { PrefetchService } from './service/PrefetchService';
 import { QuotaLedger } from './service/QuotaLedger';
-import { CatalogLookup } from './service/CatalogLookup';
-import { PermissionDecisions } from './service/PermissionDecisions';
 import { createRouter } from './service/router';
+import { SeedPrefetches } from './service/SeedPrefetches';
 import { createSeedRouter } from './service/seedRouter';
+import { TargetResolver } from './service/TargetResolver';
 import { VodAccounts } from './service/VodAccounts';
 
 /**
@@ -40,77 +44,88 @@ export const vodPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
       },
       async init(deps) {
-        const { config, logger, httpRouter, scheduler } = deps;
+        const { config, logger, httpRouter, scheduler, auth } = deps;
         const vodConfig = readVodConfig(config);
         const now = () => Date.now();
         deps.permissionsRegistry.addPermissions(vodPermissions);
 
-        const store = await DatabaseVodStore.create({
-          database: deps.database,
-        });
+        const store = await DatabaseVodStore.create({ database: deps.database });
         const accounts = VodAccounts.fromConfig(vodConfig, { logger });
-        // Rotated AK/SK credentials apply without a restart; other changes need one.
+        // Rotated credentials apply without a restart; a change beyond them is refused whole.
         config.subscribe?.(() => {
           try {
             accounts.updateCredentials(readVodConfig(config));
           } catch (error) {
             logger.error(
-              `vod: new config rejected, keeping the credentials in use: ${error}`,
+              `new config rejected, keeping the credentials in use: ${error}`,
             );
           }
         });
 
-        const { timeouts, retryAttempts, polling } = vodConfig;
+        const quota = new QuotaLedger(store, vodConfig.quotaTimeZone);
+        const lookups = { ttlMs: vodConfig.cacheTtlMs, timeoutMs: vodConfig.lookupTimeoutMs };
+        const permissions = new PermissionDecisions(deps.permissions, auth, lookups);
+        const catalog = new CatalogLookup(deps.catalog, auth, lookups);
+        const access = new PrefetchAccess(permissions, auth);
         const dispatcher = new Dispatcher({
           store,
           accounts,
+          quota,
           logger,
           now,
-          firstPollDelayMs: polling.initialDelayMs,
-          // Longest a call can take with its retries; a claim older than that was interrupted.
-          inFlightLeaseMs:
-            (timeouts.connectMs +
-              timeouts.headersMs +
-              timeouts.bodyMs +
-              5_000) *
-            retryAttempts,
+          firstPollDelayMs: vodConfig.polling.initialDelayMs,
+          claimLeaseMs: vodConfig.claimLeaseMs,
+          queueTimeoutMs: vodConfig.queueTimeoutMs,
         });
         const poller = new Poller({
           store,
           accounts,
           logger,
           now,
-          initialDelayMs: polling.initialDelayMs,
-          maxDelayMs: polling.maxDelayMs,
-          expireAfterMs: polling.expireAfterMs,
+          initialDelayMs: vodConfig.polling.initialDelayMs,
+          maxDelayMs: vodConfig.polling.maxDelayMs,
+          expireAfterMs: vodConfig.polling.expireAfterMs,
         });
         const service = new PrefetchService({
           store,
           accounts,
-          quota: new QuotaLedger(store, vodConfig.quotaTimeZone),
+          quota,
           dispatcher,
-          catalog: new CatalogLookup(
-            deps.catalog,
-            deps.auth,
-            vodConfig.cacheTtlMs,
-          ),
-          permissions: new PermissionDecisions(
-            deps.permissions,
-            vodConfig.cacheTtlMs,
-          ),
+          targets: new TargetResolver({
+            catalog,
+            permissions,
+            accounts,
+            maxUrlsPerPrefetch: vodConfig.maxUrlsPerPrefetch,
+          }),
+          access,
+          catalog,
           auditor: deps.auditor,
           config: vodConfig,
           now,
         });
+        const seed = new SeedPrefetches({
+          service,
+          store,
+          dispatcher,
+          accounts,
+          access,
+          config: vodConfig,
+          now,
+        });
+        const housekeeping = new Housekeeping({
+          store,
+          retentionMs: vodConfig.retentionMs,
+          now,
+          logger,
+        });
 
-        httpRouter.use(createSeedRouter({ httpAuth: deps.httpAuth, service }));
-        httpRouter.use(
-          await createRouter({ httpAuth: deps.httpAuth, service }),
-        );
+        httpRouter.use(createSeedRouter({ httpAuth: deps.httpAuth, seed }));
+        httpRouter.use(await createRouter({ httpAuth: deps.httpAuth, service }));
         // Every route needs a Backstage user or service token, except the liveness probe.
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
-        // Re-queue interrupted calls and drain the outbox: at start-up and then regularly.
+        // Recover interrupted calls, give up stale queued work, drain the outbox: at start-up
+        // and then regularly, on every replica (claims are exclusive).
         await scheduler.scheduleTask({
           id: 'vod-dispatch',
           scope: 'local',
@@ -122,10 +137,19 @@ export const vodPlugin = createBackendPlugin({
         await scheduler.scheduleTask({
           id: 'vod-poll',
           scope: 'global',
-          frequency: { milliseconds: polling.frequencyMs },
+          frequency: { milliseconds: vodConfig.polling.frequencyMs },
           timeout: { minutes: 5 },
           fn: async () => {
             await poller.poll();
+          },
+        });
+        await scheduler.scheduleTask({
+          id: 'vod-housekeeping',
+          scope: 'global',
+          frequency: { hours: 1 },
+          timeout: { minutes: 10 },
+          fn: async () => {
+            await housekeeping.run();
           },
         });
         deps.lifecycle.addShutdownHook(async () => {

@@ -8,4 +8,5 @@ export * from './schemas';
 export * from './types';
 export * from './permissions';
 export * from './annotations';
+export * from './urls';
 export * from './api';

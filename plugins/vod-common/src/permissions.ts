@@ -25,11 +25,24 @@ export const vodPrefetchAdhocCreatePermission = createPermission({
 });
 
 /**
- * See prefetch history, task results and the remaining quota. Denied users see neither the
- * history nor the quota; the prefetch button still follows the create permissions.
+ * See the prefetches of one catalog entity: its history, task results and per-URL progress. A
+ * resource permission on catalog entities, so a policy can show a card's history to the entity's
+ * owners only. Prefetches of entities the reader may not see (`catalog.entity.read`) are never
+ * shown, whatever this permission says. Held for some entities (or conditionally), it also shows
+ * the accounts and their quota.
  */
 export const vodPrefetchReadPermission = createPermission({
   name: 'vod.prefetch.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * See every prefetch tied to no catalog entity (raw asset ids and URL lists), and the accounts
+ * and their quota. Without it a user still sees the ones they started themselves.
+ */
+export const vodPrefetchAdhocReadPermission = createPermission({
+  name: 'vod.prefetch.adhoc.read',
   attributes: { action: 'read' },
 });
 
@@ -38,4 +51,5 @@ export const vodPermissions = [
   vodPrefetchCreatePermission,
   vodPrefetchAdhocCreatePermission,
   vodPrefetchReadPermission,
+  vodPrefetchAdhocReadPermission,
 ];

@@ -70,17 +70,17 @@ describe('vodCreatePrefetchRequestSchema (the seed contract)', () => {
     [
       'a URL without a scheme',
       { urls: ['cdn.example.com/a.mp4'] },
-      'urls.0: must be an absolute http(s) URL',
+      'urls.0: must be an http(s) URL (http:// or https://)',
     ],
     [
       'an ftp URL',
       { urls: ['ftp://cdn.example.com/a.mp4'] },
-      'urls.0: must be an absolute http(s) URL',
+      'urls.0: must be an http(s) URL (http:// or https://)',
     ],
     [
       'a URL that is only spaces',
       { urls: ['   '] },
-      'urls.0: must be an absolute http(s) URL',
+      'urls.0: must be an http(s) URL (http:// or https://)',
     ],
     ['a non-string URL', { urls: [42] }, 'urls.0: must be a string'],
     ['urls as a string', { urls: url(1) }, 'urls: must be an array of URLs'],

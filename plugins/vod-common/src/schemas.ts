@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseStreamingUrl } from './urls';
 
 /** VOD accepts at most this many streaming URLs in one prefetch call. */
 export const MAX_URLS_PER_VOD_TASK = 10;
@@ -19,25 +20,21 @@ export const assetIdSchema = z
   .transform(id => id.toLowerCase());
 
 /**
- * A streaming URL of a published asset. The seed's own example pads its URLs with spaces, so
- * surrounding whitespace is trimmed before the URL is checked.
+ * A streaming URL of a published asset, parsed strictly (see parseStreamingUrl) and turned into
+ * its canonical form: what is checked against the allow-list, recorded and sent to VOD. The
+ * seed's own example pads its URLs with spaces, so surrounding whitespace is trimmed first.
  */
 export const streamingUrlSchema = z
   .string({ error: 'must be a string' })
   .trim()
-  .refine(isHttpUrl, { error: 'must be an absolute http(s) URL' });
-
-function isHttpUrl(value: string): boolean {
-  if (!/^https?:\/\//i.test(value)) {
-    return false;
-  }
-  try {
-    const url = new URL(value);
-    return url.hostname.length > 0;
-  } catch {
-    return false;
-  }
-}
+  .transform((value, ctx) => {
+    const check = parseStreamingUrl(value);
+    if (!check.ok) {
+      ctx.addIssue({ code: 'custom', message: check.reason });
+      return z.NEVER;
+    }
+    return check.url.href;
+  });
 
 function urlList(max: number) {
   return z
@@ -211,4 +208,20 @@ export const accountSummarySchema = z.object({
   name: z.string(),
   projectId: z.string(),
   isDefault: z.boolean(),
+  /**
+   * Present while the account cannot reach VOD, e.g. IAM or VOD refuse its credentials: its
+   * prefetches wait in the queue until it works again.
+   */
+  problem: z
+    .object({ code: z.string(), message: z.string(), since: z.string() })
+    .optional(),
 });
+
+/** A prefetch id as the backend issues it: a UUID. */
+export const prefetchIdSchema = z
+  .string({ error: 'must be a string' })
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    { error: 'must be a prefetch id (a UUID)' },
+  )
+  .transform(id => id.toLowerCase());

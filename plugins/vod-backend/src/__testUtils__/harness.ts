@@ -29,20 +29,25 @@ export const users = {
   allowed: 'user:default/allowed',
   /** Denied everything. */
   denied: 'user:default/denied',
-  /** May prefetch the trailer entity only: no other entity, nothing ad hoc. */
+  /** May prefetch and read the trailer entity only: no other entity, nothing ad hoc. */
   trailerOwner: 'user:default/trailer-owner',
   /** Allowed everything except seeing catalog entities (catalog.entity.read). */
   blind: 'user:default/blind',
+  /** May prefetch what belongs to no entity, and nothing else: reads only their own. */
+  adhocOnly: 'user:default/adhoc-only',
 };
+
+const header = (user: string) => ({
+  Authorization: mockCredentials.user.header(user),
+});
 
 export const auth = {
   none: {},
-  allowed: { Authorization: mockCredentials.user.header(users.allowed) },
-  denied: { Authorization: mockCredentials.user.header(users.denied) },
-  trailerOwner: {
-    Authorization: mockCredentials.user.header(users.trailerOwner),
-  },
-  blind: { Authorization: mockCredentials.user.header(users.blind) },
+  allowed: header(users.allowed),
+  denied: header(users.denied),
+  trailerOwner: header(users.trailerOwner),
+  blind: header(users.blind),
+  adhocOnly: header(users.adhocOnly),
   service: { Authorization: mockCredentials.service.header() },
 };
 
@@ -75,38 +80,75 @@ export const entities: Entity[] = [
   },
 ];
 
+const { ALLOW, DENY, CONDITIONAL } = AuthorizeResult;
+
 /**
- * A permission policy keyed on the user, resource-aware for vod.prefetch.create. Everyone but
- * `blind` sees every catalog entity. Every decision asked is counted in `permissionChecks`.
+ * A permission policy keyed on the user, resource-aware for the vod resource permissions.
+ * Everyone but `blind` sees every catalog entity; anyone not listed (services) may do anything.
  */
+function decide(
+  user: string | undefined,
+  permission: string,
+  resourceRef?: string,
+): AuthorizeResult {
+  if (permission === 'catalog.entity.read') {
+    return user === users.blind ? DENY : ALLOW;
+  }
+  switch (user) {
+    case users.denied:
+      return DENY;
+    case users.trailerOwner:
+      return resourceRef === 'resource:default/trailer' ? ALLOW : DENY;
+    case users.adhocOnly:
+      return permission === 'vod.prefetch.adhoc.create' ? ALLOW : DENY;
+    default:
+      return ALLOW;
+  }
+}
+
+/** The same policy asked without a resource: the trailer owner's rights depend on the entity. */
+function decideConditional(
+  user: string | undefined,
+  permission: string,
+): AuthorizeResult {
+  if (user === users.trailerOwner && permission !== 'catalog.entity.read') {
+    return CONDITIONAL;
+  }
+  return decide(user, permission, 'resource:default/any');
+}
+
+/** Every decision asked, as "<user> <permission>" (resource-less ones prefixed "conditional"). */
 export const permissionChecks: string[] = [];
+const userOf = (credentials: { principal: unknown }) => {
+  const principal = credentials.principal as { type: string; userEntityRef?: string };
+  return principal.type === 'user' ? principal.userEntityRef : undefined;
+};
 const permissions = mockServices.permissions.mock({
   authorize: async (requests, options) => {
-    const principal = options.credentials.principal as {
-      type: string;
-      userEntityRef?: string;
-    };
-    const user =
-      principal.type === 'user' ? principal.userEntityRef : undefined;
+    const user = userOf(options.credentials);
     return requests.map(req => {
       permissionChecks.push(`${user} ${req.permission.name}`);
-      if (req.permission.name === 'catalog.entity.read') {
-        return {
-          result:
-            user === users.blind ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
-        };
-      }
-      if (user === users.denied) return { result: AuthorizeResult.DENY };
-      if (user === users.trailerOwner) {
-        const allowed =
-          isResourcePermission(req.permission) &&
-          (req as { resourceRef?: string }).resourceRef ===
-            'resource:default/trailer';
-        return {
-          result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-        };
-      }
-      return { result: AuthorizeResult.ALLOW };
+      const resourceRef = isResourcePermission(req.permission)
+        ? (req as { resourceRef?: string }).resourceRef
+        : undefined;
+      return { result: decide(user, req.permission.name, resourceRef) };
+    });
+  },
+  authorizeConditional: async (requests, options) => {
+    const user = userOf(options.credentials);
+    return requests.map(req => {
+      permissionChecks.push(`${user} conditional ${req.permission.name}`);
+      const result = decideConditional(user, req.permission.name);
+      return (
+        result === CONDITIONAL
+          ? {
+              result,
+              pluginId: 'catalog',
+              resourceType: 'catalog-entity',
+              conditions: { rule: 'IS_ENTITY_OWNER', resourceType: 'catalog-entity', params: {} },
+            }
+          : { result }
+      ) as any;
     });
   },
 });
@@ -134,7 +176,7 @@ export async function startHarness(
     createsPerMinute: 10_000,
     queriesPerMinute: 10_000,
   });
-  const { server } = await startTestBackend({
+  const backend = await startTestBackend({
     features: [
       vodPlugin,
       mockServices.rootConfig.factory({
@@ -178,6 +220,7 @@ export async function startHarness(
       ...(options.extraFeatures ?? []),
     ],
   });
+  const { server } = backend;
   const http = () => request(server);
   return {
     sim,
@@ -193,6 +236,9 @@ export async function startHarness(
         await new Promise(resolve => setTimeout(resolve, 100));
       }
     },
-    stop: () => sim.close(),
+    async stop() {
+      await backend.stop();
+      await sim.close();
+    },
   };
 }

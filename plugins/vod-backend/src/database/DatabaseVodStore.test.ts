@@ -1,7 +1,7 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import type { Knex } from 'knex';
 import { DatabaseVodStore } from './DatabaseVodStore';
-import type { NewPrefetch } from './VodStore';
+import type { Claim, NewPrefetch, PrefetchVisibility } from './VodStore';
 
 jest.setTimeout(60_000);
 
@@ -101,13 +101,13 @@ describe.each(databases.eachSupportedId())(
 
     it('replays an idempotency key with the same request and refuses it with another', async () => {
       const first = await store.createPrefetch(
-        newPrefetch({ idempotency: { key: 'k1', requestHash: 'h1' } }),
+        newPrefetch({ idempotency: { key: 'k1', requestHash: 'h1', expiresAt: T0 + 86_400_000 } }),
       );
       const again = await store.createPrefetch(
-        newPrefetch({ idempotency: { key: 'k1', requestHash: 'h1' } }),
+        newPrefetch({ idempotency: { key: 'k1', requestHash: 'h1', expiresAt: T0 + 86_400_000 } }),
       );
       const other = await store.createPrefetch(
-        newPrefetch({ idempotency: { key: 'k1', requestHash: 'h2' } }),
+        newPrefetch({ idempotency: { key: 'k1', requestHash: 'h2', expiresAt: T0 + 86_400_000 } }),
       );
       expect(again).toEqual({
         kind: 'replayed',
@@ -119,7 +119,7 @@ describe.each(databases.eachSupportedId())(
       const someoneElse = await store.createPrefetch(
         newPrefetch({
           createdBy: 'user:default/li.wei',
-          idempotency: { key: 'k1', requestHash: 'h2' },
+          idempotency: { key: 'k1', requestHash: 'h2', expiresAt: T0 + 86_400_000 },
         }),
       );
       expect(someoneElse.kind).toBe('created');
@@ -235,75 +235,54 @@ describe.each(databases.eachSupportedId())(
       expect(await store.quotaUsed('main', '2026-11-25')).toBe(2);
     });
 
-    it('records the tasks of a prefetch sent at once as claimed, with their row ids', async () => {
-      // An earlier prefetch, so the new rows' ids are not simply 1 and 2.
-      await store.createPrefetch(newPrefetch());
-      const urls = (n: number) =>
-        Array.from({ length: n }, (_, i) => `https://cdn.example.com/${i}.mp4`);
-      const created = await store.createPrefetch(
-        newPrefetch({
-          assetId: undefined,
-          urls: urls(12),
-          tasks: [
-            { urls: urls(10), units: 10 },
-            { urls: urls(12).slice(10), units: 2 },
-          ],
-          claim: true,
-        }),
-      );
-      if (created.kind !== 'created') throw new Error(created.kind);
-      const rows = await knex('vod_tasks')
-        .where({ prefetch_id: created.prefetch.id })
-        .orderBy('seq');
-      expect(created.claimed).toEqual(
-        rows.map((row, seq) => ({
-          rowId: Number(row.id),
-          prefetchId: created.prefetch.id,
-          account: 'main',
-          assetId: undefined,
-          urls: seq === 0 ? urls(10) : urls(12).slice(10),
-          units: seq === 0 ? 10 : 2,
-          sendCount: 1,
-          possibleDuplicate: false,
-        })),
-      );
-      expect(rows.map(r => [r.status, Number(r.send_count)])).toEqual([
-        ['sending', 1],
-        ['sending', 1],
-      ]);
-      // Claimed means taken: the outbox does not offer them again.
-      expect(
-        (await store.pendingTasks('main', 10)).map(t => t.prefetchId),
-      ).not.toContain(created.prefetch.id);
-      await store.markAccepted(created.claimed![1], 'vodtask2', T0, T0);
-      expect((await store.getPrefetch(created.prefetch.id))!.status).toBe(
-        'processing',
-      );
-    });
+    /** Claims a task as a dispatcher would, for the day 2026-11-25 unless told otherwise. */
+    const claim = (
+      rowId: number,
+      token = 'token-1',
+      at = T0,
+      overrides: Partial<Claim> = {},
+    ) =>
+      store.claimTask(rowId, {
+        token,
+        now: at,
+        leaseUntil: at + 1000,
+        quotaDay: '2026-11-25',
+        quotaLimit: 1000,
+        ...overrides,
+      });
+    const firstPending = async (account = 'main') =>
+      (await store.pendingTasks(account, 1, 0))[0];
+    const taskRow = (rowId: number) =>
+      knex('vod_tasks').where({ id: rowId }).first();
 
     it('walks a task through the outbox: claim, accept, poll to the end', async () => {
       const created = await store.createPrefetch(newPrefetch());
       const id = (created as any).prefetch.id;
-      const task = (await store.pendingTasks('main', 1))[0];
+      const task = await firstPending();
       expect(task).toMatchObject({
         prefetchId: id,
         assetId: ASSET,
         units: 1,
         sendCount: 0,
       });
-      expect(await store.claimTask(task!.rowId, T0)).toBe(true);
-      expect(await store.claimTask(task!.rowId, T0)).toBe(false); // only once
-      expect((await store.pendingTasks('main', 1))[0]).toBeUndefined();
+      expect(await claim(task.rowId)).toBe('claimed');
+      expect(await claim(task.rowId, 'token-2')).toBe('taken'); // only once
+      expect(await firstPending()).toBeUndefined();
 
-      await store.markAccepted(task!, 'vodtask1', T0 + 1, T0 + 1000);
+      expect(
+        await store.markAccepted(task, 'token-1', 'vodtask1', T0 + 1, T0 + 1000),
+      ).toBe(true);
       expect((await store.getPrefetch(id))!.status).toBe('processing');
-      expect(await store.findByTaskId('vodtask1')).toEqual({
+      expect(await store.findVodTask('vodtask1')).toMatchObject({
         prefetchId: id,
         account: 'main',
+        status: 'processing',
+        results: [],
+        polledAt: undefined,
       });
       expect(await store.dueForPolling(T0 + 999, 10)).toEqual([]);
       const [open] = await store.dueForPolling(T0 + 1000, 10);
-      expect(open).toMatchObject({ taskId: 'vodtask1', pollCount: 0 });
+      expect(open).toMatchObject({ taskId: 'vodtask1', pollCount: 0, sentAt: T0 });
 
       await store.recordPoll(
         open.rowId,
@@ -312,6 +291,7 @@ describe.each(databases.eachSupportedId())(
         T0 + 4000,
       );
       expect((await store.getPrefetch(id))!.status).toBe('processing');
+      expect((await store.findVodTask('vodtask1'))!.polledAt).toBe(T0 + 2000);
       await store.recordPoll(
         open.rowId,
         [
@@ -328,19 +308,48 @@ describe.each(databases.eachSupportedId())(
         { url: 'https://a/2', status: 'failed' },
       ]);
       expect(await store.dueForPolling(T0 + 100_000, 10)).toEqual([]);
+      // An ended task takes no late poll, and keeps its results.
+      await store.recordPoll(
+        open.rowId,
+        [{ url: 'https://a/1', status: 'processing' }],
+        T0 + 6000,
+      );
+      expect((await store.getPrefetch(id))!.status).toBe('partially_failed');
+      expect((await store.findVodTask('vodtask1'))!.results).toHaveLength(2);
+    });
+
+    it('records a live poll without moving the poll schedule', async () => {
+      await store.createPrefetch(newPrefetch());
+      const task = await firstPending();
+      await claim(task.rowId);
+      await store.markAccepted(task, 'token-1', 'vodtask1', T0, T0 + 1000);
+      await store.recordPoll(
+        task.rowId,
+        [{ url: 'https://a/1', status: 'processing' }],
+        T0 + 500,
+      );
+      expect(await taskRow(task.rowId)).toMatchObject({
+        next_poll_at: expect.anything(),
+        poll_count: 0,
+      });
+      expect(Number((await taskRow(task.rowId)).next_poll_at)).toBe(T0 + 1000);
+      expect((await store.findVodTask('vodtask1'))!.polledAt).toBe(T0 + 500);
     });
 
     it('gives the quota back when VOD rejects a call', async () => {
       await store.createPrefetch(newPrefetch({ tasks: [{ units: 3 }] }));
-      const task = (await store.pendingTasks('main', 1))[0];
-      await store.claimTask(task!.rowId, T0);
-      await store.markRejected(
-        task!.rowId,
-        { code: 'VOD.10062', message: 'no such asset' },
-        T0,
-      );
+      const task = await firstPending();
+      await claim(task.rowId);
+      expect(
+        await store.markRejected(
+          task.rowId,
+          'token-1',
+          { code: 'VOD.10062', message: 'no such asset' },
+          T0,
+        ),
+      ).toBe(true);
       expect(await store.quotaUsed('main', '2026-11-25')).toBe(0);
-      const prefetch = await store.getPrefetch(task!.prefetchId);
+      const prefetch = await store.getPrefetch(task.prefetchId);
       expect(prefetch).toMatchObject({
         status: 'failed',
         error: { code: 'VOD.10062', message: 'no such asset' },
@@ -349,41 +358,231 @@ describe.each(databases.eachSupportedId())(
 
     it('re-sends an interrupted call once as a possible duplicate, then fails it', async () => {
       await store.createPrefetch(newPrefetch());
-      const task = (await store.pendingTasks('main', 1))[0];
-      await store.claimTask(task!.rowId, T0);
-      expect(await store.recoverInFlight(T0 + 10, T0)).toBe(0); // still within its lease
-      expect(await store.recoverInFlight(T0 + 10, T0 + 5)).toBe(1);
-      const again = (await store.pendingTasks('main', 1))[0];
+      const task = await firstPending();
+      await claim(task.rowId, 'token-1', T0); // lease until T0 + 1000
+      expect(await store.recoverInterruptedClaims(T0 + 999)).toBe(0); // still within its lease
+      expect(await store.recoverInterruptedClaims(T0 + 1001)).toBe(1);
+      const again = await firstPending();
       expect(again).toMatchObject({
-        rowId: task!.rowId,
+        rowId: task.rowId,
         possibleDuplicate: true,
         sendCount: 1,
       });
       expect(
-        (await store.getPrefetch(task!.prefetchId))!.possibleDuplicate,
+        (await store.getPrefetch(task.prefetchId))!.possibleDuplicate,
       ).toBe(true);
 
-      await store.claimTask(task!.rowId, T0 + 20);
-      await store.markUncertain(
-        task!.rowId,
-        { code: 'timeout', message: 'no answer' },
-        T0 + 30,
-      );
-      const failed = await store.getPrefetch(task!.prefetchId);
-      expect(failed!.status).toBe('failed');
-      expect(failed!.error!.message).toContain('sent twice');
+      await claim(task.rowId, 'token-2', T0 + 2000);
+      expect(
+        await store.markUncertain(
+          task.rowId,
+          'token-2',
+          { code: 'timeout', message: 'no answer' },
+          T0 + 2030,
+        ),
+      ).toBe(true);
+      const failed = await store.getPrefetch(task.prefetchId);
+      expect(failed).toMatchObject({
+        status: 'failed',
+        error: { code: 'VOD_NO_ANSWER', message: expect.stringContaining('sent twice') },
+      });
       expect(await store.quotaUsed('main', '2026-11-25')).toBe(1); // may have been spent at VOD
     });
 
-    it('expires a task VOD never finished', async () => {
+    describe('fencing: a late answer never overwrites what happened since', () => {
+      it('records a late acceptance of a task recovery queued again, so it is not sent twice', async () => {
+        await store.createPrefetch(newPrefetch());
+        const task = await firstPending();
+        await claim(task.rowId, 'slow');
+        await store.recoverInterruptedClaims(T0 + 5000);
+        expect(
+          await store.markAccepted(task, 'slow', 'vodtask-late', T0 + 6000, T0 + 7000),
+        ).toBe(true);
+        expect(await firstPending()).toBeUndefined();
+        expect(await taskRow(task.rowId)).toMatchObject({
+          status: 'processing',
+          task_id: 'vodtask-late',
+        });
+      });
+
+      it('refuses a late acceptance once another claim is sending the task', async () => {
+        await store.createPrefetch(newPrefetch());
+        const task = await firstPending();
+        await claim(task.rowId, 'slow');
+        await store.recoverInterruptedClaims(T0 + 5000);
+        expect(await claim(task.rowId, 'fast', T0 + 5001)).toBe('claimed');
+        expect(
+          await store.markAccepted(task, 'slow', 'vodtask-late', T0 + 6000, T0 + 7000),
+        ).toBe(false);
+        expect(
+          await store.markAccepted(task, 'fast', 'vodtask-2', T0 + 6001, T0 + 7000),
+        ).toBe(true);
+        expect((await taskRow(task.rowId)).task_id).toBe('vodtask-2');
+      });
+
+      it('ignores a late refusal: no refund, no failure of a task that succeeded', async () => {
+        await store.createPrefetch(newPrefetch());
+        const task = await firstPending();
+        await claim(task.rowId, 'slow');
+        await store.recoverInterruptedClaims(T0 + 5000);
+        await claim(task.rowId, 'fast', T0 + 5001);
+        await store.markAccepted(task, 'fast', 'vodtask-2', T0 + 5002, T0 + 5003);
+        await store.recordPoll(
+          task.rowId,
+          [{ url: 'https://a/1', status: 'succeed' }],
+          T0 + 6000,
+          T0 + 7000,
+        );
+        const late = { code: 'VOD.10062', message: 'late' };
+        expect(await store.markRejected(task.rowId, 'slow', late, T0 + 8000)).toBe(false);
+        expect(await store.markUncertain(task.rowId, 'slow', late, T0 + 8000)).toBe(false);
+        await store.releaseClaim(task.rowId, 'slow', T0 + 8000);
+        expect((await store.getPrefetch(task.prefetchId))!.status).toBe('succeeded');
+        expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
+      });
+
+      it('gives back only a claim it holds', async () => {
+        await store.createPrefetch(newPrefetch());
+        const task = await firstPending();
+        await claim(task.rowId, 'mine');
+        await store.releaseClaim(task.rowId, 'not-mine', T0);
+        expect((await taskRow(task.rowId)).status).toBe('sending');
+        await store.releaseClaim(task.rowId, 'mine', T0);
+        expect(await firstPending()).toMatchObject({ rowId: task.rowId, sendCount: 0 });
+      });
+    });
+
+    it('counts a task queued before midnight on the day it is sent', async () => {
+      await store.createPrefetch(newPrefetch({ quotaLimit: 2 }));
+      const task = await firstPending();
+      const nextDay = { quotaDay: '2026-11-26', quotaLimit: 2 };
+      expect(await claim(task.rowId, 't', T0, nextDay)).toBe('claimed');
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(0);
+      expect(await store.quotaUsed('main', '2026-11-26')).toBe(1);
+      expect((await taskRow(task.rowId)).quota_day).toBe('2026-11-26');
+      // A refusal gives it back to the day it counts on.
+      await store.markRejected(task.rowId, 't', { code: 'x', message: 'y' }, T0);
+      expect(await store.quotaUsed('main', '2026-11-26')).toBe(0);
+    });
+
+    it("leaves a task queued when the day it is sent has no room for it", async () => {
       await store.createPrefetch(newPrefetch());
-      const task = (await store.pendingTasks('main', 1))[0];
-      await store.claimTask(task!.rowId, T0);
-      await store.markAccepted(task!, 't', T0, T0);
-      await store.markExpired(task!.rowId, T0 + 1);
-      expect((await store.getPrefetch(task!.prefetchId))!.status).toBe(
+      await store.createPrefetch(
+        newPrefetch({ quotaDay: '2026-11-26', quotaLimit: 1 }),
+      );
+      const [old] = await store.pendingTasks('main', 1, 0);
+      expect(
+        await claim(old.rowId, 't', T0, { quotaDay: '2026-11-26', quotaLimit: 1 }),
+      ).toBe('over-quota');
+      expect((await taskRow(old.rowId)).status).toBe('pending');
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
+      expect(await store.quotaUsed('main', '2026-11-26')).toBe(1);
+      // The outbox goes on after it.
+      expect((await store.pendingTasks('main', 5, old.rowId)).length).toBe(1);
+    });
+
+    it('gives up unsent tasks with a refund, and forgets the key of a prefetch never sent', async () => {
+      const key = { key: 'k', requestHash: 'h', expiresAt: T0 + 60_000 };
+      const first = await store.createPrefetch(
+        newPrefetch({ idempotency: key, tasks: [{ units: 2 }] }),
+      );
+      const id = (first as any).prefetch.id;
+      const given = await store.failUnsentTasks(
+        { prefetchId: id },
+        {
+          status: 'failed',
+          error: { code: 'PORTAL_NOT_SENT', message: 'no slot' },
+          forgetKey: true,
+        },
+        T0 + 10,
+      );
+      expect(given).toBe(1);
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(0);
+      expect(await store.getPrefetch(id)).toMatchObject({
+        status: 'failed',
+        error: { code: 'PORTAL_NOT_SENT' },
+      });
+      const retry = await store.createPrefetch(
+        newPrefetch({ idempotency: key, tasks: [{ units: 2 }] }),
+      );
+      expect(retry.kind).toBe('created');
+    });
+
+    it('never gives up a task that is being sent or was sent', async () => {
+      await store.createPrefetch(newPrefetch());
+      const task = await firstPending();
+      await claim(task.rowId);
+      const outcome = {
+        status: 'failed' as const,
+        error: { code: 'PORTAL_NOT_SENT', message: 'x' },
+        forgetKey: true,
+      };
+      expect(
+        await store.failUnsentTasks({ prefetchId: task.prefetchId }, outcome, T0),
+      ).toBe(0);
+      expect((await taskRow(task.rowId)).status).toBe('sending');
+    });
+
+    it('expires queued work of prefetches made before a time, giving the quota back', async () => {
+      await store.createPrefetch(newPrefetch({ now: T0 }));
+      await store.createPrefetch(newPrefetch({ now: T0 + 10_000 }));
+      const expired = await store.failUnsentTasks(
+        { createdBefore: T0 + 5_000 },
+        {
+          status: 'expired',
+          error: { code: 'VOD_QUEUE_EXPIRED', message: 'too long' },
+        },
+        T0 + 20_000,
+      );
+      expect(expired).toBe(1);
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
+      expect(await store.pendingTasks('main', 10, 0)).toHaveLength(1);
+    });
+
+    it('forgets an expired idempotency key, and prunes keys past their expiry', async () => {
+      const first = await store.createPrefetch(
+        newPrefetch({
+          now: T0,
+          idempotency: { key: 'k', requestHash: 'h1', expiresAt: T0 + 100 },
+        }),
+      );
+      const later = await store.createPrefetch(
+        newPrefetch({
+          now: T0 + 100,
+          idempotency: { key: 'k', requestHash: 'h2', expiresAt: T0 + 200 },
+        }),
+      );
+      expect(later.kind).toBe('created');
+      expect((later as any).prefetch.id).not.toBe((first as any).prefetch.id);
+      expect(await store.pruneIdempotencyKeys(T0 + 199)).toBe(0);
+      expect(await store.pruneIdempotencyKeys(T0 + 200)).toBe(1);
+    });
+
+    it('prunes ended prefetches past retention, with their tasks and results', async () => {
+      await store.createPrefetch(newPrefetch({ now: T0 }));
+      const task = await firstPending();
+      await claim(task.rowId);
+      await store.markAccepted(task, 'token-1', 'v', T0, T0);
+      await store.recordPoll(task.rowId, [{ url: 'https://a', status: 'succeed' }], T0 + 1, T0 + 2);
+      await store.createPrefetch(newPrefetch({ now: T0 })); // still pending: kept
+      expect(await store.prunePrefetches(T0 + 1, 10)).toBe(0);
+      expect(await store.prunePrefetches(T0 + 2, 10)).toBe(1);
+      expect(await store.getPrefetch(task.prefetchId)).toBeUndefined();
+      expect(await knex('vod_task_results')).toHaveLength(0);
+      expect(await knex('vod_prefetches')).toHaveLength(1);
+    });
+
+    it('expires a task VOD never finished, and no late poll revives it', async () => {
+      await store.createPrefetch(newPrefetch());
+      const task = await firstPending();
+      await claim(task.rowId);
+      await store.markAccepted(task, 'token-1', 't', T0, T0);
+      await store.markExpired(task.rowId, T0 + 1);
+      await store.deferPoll(task.rowId, T0 + 10, T0 + 2);
+      expect((await store.getPrefetch(task.prefetchId))!.status).toBe(
         'expired',
       );
+      expect(await store.dueForPolling(T0 + 100, 10)).toEqual([]);
     });
 
     it('lists newest first with filters and a stable cursor', async () => {
@@ -395,14 +594,17 @@ describe.each(databases.eachSupportedId())(
           }),
         );
       }
-      const first = await store.listPrefetches({}, { limit: 3 });
+      const all = { entities: 'all', adhoc: 'all' } as const;
+      const first = await store.listPrefetches({}, { limit: 3 }, all);
       const second = await store.listPrefetches(
         {},
         { limit: 3, cursor: first.next },
+        all,
       );
       const third = await store.listPrefetches(
         {},
         { limit: 3, cursor: second.next },
+        all,
       );
       const ids = [...first.items, ...second.items, ...third.items].map(
         p => p.id,
@@ -413,12 +615,36 @@ describe.each(databases.eachSupportedId())(
       const onlyA = await store.listPrefetches(
         { entityRef: 'resource:default/a' },
         { limit: 10 },
+        all,
       );
       expect(onlyA.items).toHaveLength(3);
       expect(
-        (await store.listPrefetches({ status: 'succeeded' }, { limit: 10 }))
+        (await store.listPrefetches({ status: 'succeeded' }, { limit: 10 }, all))
           .items,
       ).toEqual([]);
+    });
+
+    it('lists only what the visibility lets through', async () => {
+      await store.createPrefetch(newPrefetch({ entityRef: 'resource:default/a' }));
+      await store.createPrefetch(newPrefetch({ entityRef: 'resource:default/b' }));
+      await store.createPrefetch(newPrefetch({ createdBy: 'user:default/me' }));
+      await store.createPrefetch(newPrefetch({ createdBy: 'user:default/other' }));
+      const seen = async (visibility: PrefetchVisibility) =>
+        (await store.listPrefetches({}, { limit: 10 }, visibility)).items
+          .map(p => p.entityRef ?? p.createdBy)
+          .sort();
+      expect(await seen({ entities: 'none', adhoc: { createdBy: 'user:default/me' } })).toEqual([
+        'user:default/me',
+      ]);
+      expect(await seen({ entities: { except: ['resource:default/a'] }, adhoc: 'all' })).toEqual([
+        'resource:default/b',
+        'user:default/me',
+        'user:default/other',
+      ]);
+      expect(await seen({ entities: 'all', adhoc: { createdBy: 'nobody' } })).toEqual([
+        'resource:default/a',
+        'resource:default/b',
+      ]);
     });
 
     it('migrates down and up again', async () => {

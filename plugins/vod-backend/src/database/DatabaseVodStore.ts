@@ -1,27 +1,44 @@
 import {
   DatabaseService,
+  isDatabaseConflictError,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { isDatabaseConflictError } from '@backstage/backend-plugin-api';
 import type {
   Prefetch,
-  PrefetchTask,
   PrefetchUrlResult,
 } from '@mediaops/backstage-plugin-vod-common';
 import type { Knex } from 'knex';
+import { quotaUsedIn, refundQuota, reserveQuota } from './quotaSql';
+import {
+  prefetchRow,
+  Row,
+  taskRows,
+  toOutboxTask,
+  toPrefetch,
+  toTask,
+  unitsOf,
+  writtenPrefetch,
+} from './rows';
 import {
   isTerminal,
+  NO_ANSWER_CODE,
   prefetchStatusFromTasks,
   TaskStatus,
   taskStatusFromResults,
 } from './status';
 import type {
+  Claim,
+  ClaimResult,
   CreatePrefetchResult,
   NewPrefetch,
   OpenTask,
   OutboxTask,
   PrefetchCursor,
   PrefetchFilter,
+  PrefetchVisibility,
+  RecordedVodTask,
+  TaskState,
+  UnsentTasks,
   VodStore,
 } from './VodStore';
 
@@ -30,21 +47,26 @@ const MIGRATIONS = resolvePackagePath(
   'migrations',
 );
 
-type Row = Record<string, any>;
-
 /** Most plain creates written in one transaction. */
 const MAX_BATCH = 100;
 
+const TERMINAL_STATUSES = ['succeeded', 'failed', 'partially_failed', 'expired'];
+
 /** VodStore on the plugin's database (SQLite, PostgreSQL or MySQL/MariaDB) through knex. */
 export class DatabaseVodStore implements VodStore {
-  private constructor(private readonly db: Knex) {}
+  private readonly locks: boolean;
+
+  private constructor(private readonly db: Knex) {
+    // SELECT … FOR UPDATE (SKIP LOCKED) where the database has it; SQLite runs one writing
+    // transaction at a time anyway.
+    this.locks = !String(db.client.config.client).includes('sqlite');
+  }
 
   static async create(options: {
     database: DatabaseService;
-    skipMigrations?: boolean;
   }): Promise<DatabaseVodStore> {
     const db = await options.database.getClient();
-    if (!options.database.migrations?.skip && !options.skipMigrations) {
+    if (!options.database.migrations?.skip) {
       await db.migrate.latest({ directory: MIGRATIONS });
     }
     return new DatabaseVodStore(db);
@@ -56,14 +78,18 @@ export class DatabaseVodStore implements VodStore {
     return new DatabaseVodStore(db);
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Recording prefetches
+  // ------------------------------------------------------------------------------------------
+
   /**
-   * Plain creates (no idempotency key, not claimed) that arrive together are written in one
-   * transaction: one quota UPDATE per account and day and one INSERT per table for all of them,
-   * instead of five statements each (group commit). Each still gets its own outcome; a batch
-   * that fails is retried one by one, so one bad prefetch fails alone.
+   * Plain creates (no idempotency key) that arrive together are written in one transaction: one
+   * quota UPDATE per account and day and one INSERT per table for all of them, instead of five
+   * statements each (group commit). Each still gets its own outcome; a batch that fails is
+   * retried one by one, so one bad prefetch fails alone.
    */
   createPrefetch(input: NewPrefetch): Promise<CreatePrefetchResult> {
-    if (input.idempotency || input.claim) return this.createOne(input);
+    if (input.idempotency) return this.createOne(input);
     return new Promise((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
       if (!this.flushing) {
@@ -110,7 +136,9 @@ export class DatabaseVodStore implements VodStore {
     } catch (error) {
       // A concurrent request with the same Idempotency-Key won: answer as it did.
       if (input.idempotency && isDatabaseConflictError(error)) {
-        const replay = await this.replay(this.db, input);
+        const replay = await this.db.transaction(trx =>
+          this.replay(trx, input),
+        );
         if (replay) return replay;
       }
       throw error;
@@ -147,24 +175,19 @@ export class DatabaseVodStore implements VodStore {
       const total = group.reduce((sum, input) => sum + unitsOf(input), 0);
       const limit = Math.min(...group.map(input => input.quotaLimit));
       // All of them fit: one UPDATE. Otherwise each in turn, as if they had come one by one.
-      const allFit = await this.reserveQuota(trx, group[0], limit, total);
+      const allFit = await reserveQuota(trx, group[0], limit, total);
       for (const i of indexes) {
         const input = inputs[i];
         if (
           allFit ||
-          (await this.reserveQuota(
-            trx,
-            input,
-            input.quotaLimit,
-            unitsOf(input),
-          ))
+          (await reserveQuota(trx, input, input.quotaLimit, unitsOf(input)))
         ) {
           results[i] = { kind: 'created', prefetch: writtenPrefetch(input) };
           accepted.push(input);
         } else {
           results[i] = {
             kind: 'over-quota',
-            used: await this.quotaUsedIn(trx, input.account, input.quotaDay),
+            used: await quotaUsedIn(trx, input.account, input.quotaDay),
           };
         }
       }
@@ -185,36 +208,14 @@ export class DatabaseVodStore implements VodStore {
     const replay = input.idempotency && (await this.replay(trx, input));
     if (replay) return replay;
 
-    if (
-      !(await this.reserveQuota(trx, input, input.quotaLimit, unitsOf(input)))
-    ) {
+    if (!(await reserveQuota(trx, input, input.quotaLimit, unitsOf(input)))) {
       return {
         kind: 'over-quota',
-        used: await this.quotaUsedIn(trx, input.account, input.quotaDay),
+        used: await quotaUsedIn(trx, input.account, input.quotaDay),
       };
     }
-
     await trx('vod_prefetches').insert(prefetchRow(input));
-    const rows = taskRows(input);
-    let claimed: OutboxTask[] | undefined;
-    if (input.claim) {
-      // One row at a time: only a single-row insert tells its id on every database.
-      claimed = [];
-      for (const [seq, row] of rows.entries()) {
-        claimed.push({
-          rowId: await this.insertReturningId(trx, 'vod_tasks', row),
-          prefetchId: input.id,
-          account: input.account,
-          assetId: input.assetId,
-          urls: input.tasks[seq].urls,
-          units: row.units,
-          sendCount: 1,
-          possibleDuplicate: false,
-        });
-      }
-    } else {
-      await trx('vod_tasks').insert(rows);
-    }
+    await trx('vod_tasks').insert(taskRows(input));
     if (input.idempotency) {
       await trx('vod_idempotency_keys').insert({
         created_by: input.createdBy,
@@ -222,78 +223,40 @@ export class DatabaseVodStore implements VodStore {
         request_hash: input.idempotency.requestHash,
         prefetch_id: input.id,
         created_at: input.now,
+        expires_at: input.idempotency.expiresAt,
       });
     }
-    return { kind: 'created', prefetch: writtenPrefetch(input), claimed };
+    return { kind: 'created', prefetch: writtenPrefetch(input) };
   }
 
-  private async insertReturningId(
-    trx: Knex.Transaction,
-    table: string,
-    row: Row,
-  ): Promise<number> {
-    if (this.db.client.config.client === 'pg') {
-      const [{ id }] = await trx(table).insert(row, ['id']);
-      return Number(id);
-    }
-    // SQLite and MySQL answer a single-row insert with its id.
-    const [id] = await trx(table).insert(row);
-    return Number(id);
-  }
-
+  /** The prefetch a live idempotency key names; an expired key is deleted and counts as unused. */
   private async replay(
-    db: Knex,
+    trx: Knex.Transaction,
     input: NewPrefetch,
   ): Promise<CreatePrefetchResult | undefined> {
-    const key = await db('vod_idempotency_keys')
-      .where({
-        created_by: input.createdBy,
-        idempotency_key: input.idempotency!.key,
-      })
-      .first();
+    const where = {
+      created_by: input.createdBy,
+      idempotency_key: input.idempotency!.key,
+    };
+    const key = await trx('vod_idempotency_keys').where(where).first();
     if (!key) return undefined;
+    if (Number(key.expires_at) <= input.now) {
+      await trx('vod_idempotency_keys').where(where).delete();
+      return undefined;
+    }
     if (key.request_hash !== input.idempotency!.requestHash) {
       return { kind: 'key-conflict' };
     }
-    const prefetch = await this.readPrefetch(db, key.prefetch_id);
+    const prefetch = await this.readPrefetch(trx, key.prefetch_id);
     return { kind: 'replayed', prefetch: prefetch! };
   }
 
-  /**
-   * Spends `units` only if they fit: one conditional UPDATE, atomic on every database, so
-   * concurrent transactions cannot overspend. The row is created on the day's first use.
-   */
-  private async reserveQuota(
-    trx: Knex.Transaction,
-    at: { account: string; quotaDay: string },
-    limit: number,
-    units: number,
-  ): Promise<boolean> {
-    const where = { account: at.account, quota_day: at.quotaDay };
-    const spend = () =>
-      trx('vod_quota_usage')
-        .where(where)
-        .andWhere('used', '<=', limit - units)
-        .increment('used', units);
-    if ((await spend()) > 0) return true;
-    const exists = await trx('vod_quota_usage').where(where).first();
-    if (exists) return false;
-    await trx('vod_quota_usage')
-      .insert({ ...where, used: 0 })
-      .onConflict(['account', 'quota_day'])
-      .ignore();
-    return (await spend()) > 0;
-  }
+  // ------------------------------------------------------------------------------------------
+  // Reading
+  // ------------------------------------------------------------------------------------------
 
   async quotaUsed(account: string, quotaDay: string): Promise<number> {
-    return this.quotaUsedIn(this.db, account, quotaDay);
-  }
-
-  private async quotaUsedIn(db: Knex, account: string, quotaDay: string) {
-    const row = await db('vod_quota_usage')
-      .where({ account, quota_day: quotaDay })
-      .first();
-    return row ? Number(row.used) : 0;
+    return quotaUsedIn(this.db, account, quotaDay);
   }
 
   async getPrefetch(id: string): Promise<Prefetch | undefined> {
@@ -326,6 +289,7 @@ export class DatabaseVodStore implements VodStore {
   async listPrefetches(
     filter: PrefetchFilter,
     page: { limit: number; cursor?: PrefetchCursor },
+    visibility: PrefetchVisibility,
   ): Promise<{ items: Prefetch[]; next?: PrefetchCursor }> {
     const query = this.db('vod_prefetches')
       .orderBy([
@@ -338,6 +302,7 @@ export class DatabaseVodStore implements VodStore {
     if (filter.account) query.where('account', filter.account);
     if (filter.status) query.where('status', filter.status);
     if (filter.createdBy) query.where('created_by', filter.createdBy);
+    applyVisibility(query, visibility);
     const cursor = page.cursor;
     if (cursor) {
       query.where(q =>
@@ -361,31 +326,67 @@ export class DatabaseVodStore implements VodStore {
     };
   }
 
-  async findByTaskId(taskId: string) {
+  async findVodTask(taskId: string): Promise<RecordedVodTask | undefined> {
     const row = await this.db('vod_tasks')
       .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
       .where('vod_tasks.task_id', taskId)
       .first(
-        'vod_tasks.prefetch_id as prefetchId',
-        'vod_prefetches.account as account',
+        'vod_tasks.id as row_id',
+        'vod_tasks.prefetch_id',
+        'vod_tasks.status',
+        'vod_tasks.polled_at',
+        'vod_prefetches.account',
+        'vod_prefetches.entity_ref',
+        'vod_prefetches.created_by',
       );
-    return row
-      ? { prefetchId: row.prefetchId, account: row.account }
-      : undefined;
+    if (!row) return undefined;
+    const results = await this.db('vod_task_results')
+      .where('task_row_id', row.row_id)
+      .orderBy('id');
+    return {
+      rowId: Number(row.row_id),
+      prefetchId: row.prefetch_id,
+      account: row.account,
+      entityRef: row.entity_ref ?? undefined,
+      createdBy: row.created_by,
+      taskId,
+      status: row.status,
+      results: results.map(r => ({ url: r.url, status: r.status })),
+      polledAt: row.polled_at === null ? undefined : Number(row.polled_at),
+    };
   }
 
-  async pendingTasks(account: string, limit: number): Promise<OutboxTask[]> {
-    const rows = await this.outboxQuery()
+  async taskStates(prefetchId: string): Promise<TaskState[]> {
+    const rows = await this.db('vod_tasks')
+      .where({ prefetch_id: prefetchId })
+      .orderBy('seq');
+    return rows.map(row => ({
+      rowId: Number(row.id),
+      status: row.status,
+      possibleDuplicate: Boolean(row.possible_duplicate),
+      ...(row.task_id && { taskId: row.task_id }),
+      ...(row.error_code && {
+        error: { code: row.error_code, message: row.error_message ?? '' },
+      }),
+    }));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The outbox
+  // ------------------------------------------------------------------------------------------
+
+  async pendingTasks(
+    account: string,
+    limit: number,
+    afterRowId: number,
+  ): Promise<OutboxTask[]> {
+    const rows = await this.db('vod_tasks')
+      .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
       .where('vod_prefetches.account', account)
       .andWhere('vod_tasks.status', 'pending')
+      .andWhere('vod_tasks.id', '>', afterRowId)
       .orderBy('vod_tasks.id')
-      .limit(limit);
-    return rows.map(toOutboxTask);
-  }
-
-  private outboxQuery() {
-    return this.db('vod_tasks')
-      .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
+      .limit(limit)
       .select(
         'vod_tasks.id as row_id',
         'vod_tasks.prefetch_id',
@@ -396,25 +397,58 @@ export class DatabaseVodStore implements VodStore {
         'vod_prefetches.account',
         'vod_prefetches.asset_id',
       );
+    return rows.map(toOutboxTask);
   }
 
-  async claimTask(rowId: number, now: number): Promise<boolean> {
-    const updated = await this.db('vod_tasks')
-      .where({ id: rowId, status: 'pending' })
-      .update({
-        status: 'sending',
-        sent_at: now,
-        send_count: this.db.raw('send_count + 1'),
-        updated_at: now,
-      });
-    return updated > 0;
+  async claimTask(rowId: number, claim: Claim): Promise<ClaimResult> {
+    const columns = {
+      status: 'sending',
+      claim_token: claim.token,
+      lease_until: claim.leaseUntil,
+      sent_at: claim.now,
+      send_count: this.db.raw('send_count + 1'),
+      updated_at: claim.now,
+    };
+    const claimed = await this.db('vod_tasks')
+      .where({ id: rowId, status: 'pending', quota_day: claim.quotaDay })
+      .update(columns);
+    if (claimed > 0) return 'claimed';
+    // Not pending any more, or queued on an earlier quota day: VOD counts the call on the day
+    // it receives it, so its units move to today, if today has room.
+    return this.db.transaction(async trx => {
+      const task = await this.lock(
+        trx('vod_tasks')
+          .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
+          .where({ 'vod_tasks.id': rowId, 'vod_tasks.status': 'pending' })
+          .select(
+            'vod_tasks.units',
+            'vod_tasks.quota_day',
+            'vod_prefetches.account',
+          ),
+      ).first();
+      if (!task) return 'taken';
+      const units = Number(task.units);
+      if (task.quota_day !== claim.quotaDay) {
+        const today = { account: task.account, quotaDay: claim.quotaDay };
+        if (!(await reserveQuota(trx, today, claim.quotaLimit, units))) {
+          return 'over-quota';
+        }
+        await refundQuota(trx, task.account, task.quota_day, units);
+      }
+      await trx('vod_tasks')
+        .where({ id: rowId, status: 'pending' })
+        .update({ ...columns, quota_day: claim.quotaDay });
+      return 'claimed';
+    });
   }
 
-  async unclaimTask(rowId: number, now: number): Promise<void> {
+  async releaseClaim(rowId: number, token: string, now: number) {
     await this.db('vod_tasks')
-      .where({ id: rowId, status: 'sending' })
+      .where({ id: rowId, status: 'sending', claim_token: token })
       .update({
         status: 'pending',
+        claim_token: null,
+        lease_until: null,
         sent_at: null,
         send_count: this.db.raw('send_count - 1'),
         updated_at: now,
@@ -423,60 +457,117 @@ export class DatabaseVodStore implements VodStore {
 
   async markAccepted(
     task: Pick<OutboxTask, 'rowId' | 'prefetchId'>,
+    token: string,
     taskId: string,
     now: number,
     firstPollAt: number,
-  ) {
-    // With one task processing, its prefetch is `processing` whatever the others are; the
-    // prefetch's error stays, as it only names tasks that have ended (see updateTaskIn).
-    await this.db.transaction(async trx => {
-      await trx('vod_tasks').where({ id: task.rowId }).update({
-        status: 'processing',
-        task_id: taskId,
-        next_poll_at: firstPollAt,
-        error_code: null,
-        error_message: null,
-        updated_at: now,
-      });
+  ): Promise<boolean> {
+    return this.db.transaction(async trx => {
+      const updated = await trx('vod_tasks')
+        .where('id', task.rowId)
+        .andWhere(q =>
+          q
+            .where({ status: 'sending', claim_token: token })
+            // The claim lapsed and the task went back to the queue unsent: VOD has it now.
+            .orWhere(q2 => q2.where('status', 'pending').whereNull('task_id')),
+        )
+        .update({
+          status: 'processing',
+          task_id: taskId,
+          next_poll_at: firstPollAt,
+          claim_token: null,
+          lease_until: null,
+          error_code: null,
+          error_message: null,
+          updated_at: now,
+        });
+      if (updated === 0) return false;
+      // With one task processing, its prefetch is `processing` whatever the others are; the
+      // prefetch's error stays, as it only names tasks that have ended (see updateTask).
       await trx('vod_prefetches')
         .where({ id: task.prefetchId })
         .update({ status: 'processing', updated_at: now });
+      return true;
     });
   }
 
   async markRejected(
     rowId: number,
+    token: string,
     error: { code: string; message: string },
     now: number,
-  ) {
-    await this.db.transaction(async trx => {
-      const task = await trx('vod_tasks').where({ id: rowId }).first();
-      const prefetch = await trx('vod_prefetches')
-        .where({ id: task.prefetch_id })
-        .first();
-      await trx('vod_quota_usage')
-        .where({ account: prefetch.account, quota_day: prefetch.quota_day })
-        .andWhere('used', '>=', task.units)
-        .decrement('used', task.units);
-      await this.updateTaskIn(trx, rowId, now, {
+  ): Promise<boolean> {
+    return this.db.transaction(async trx => {
+      const task = await this.claimedTask(trx, rowId, token);
+      if (!task) return false;
+      await refundQuota(trx, task.account, task.quota_day, Number(task.units));
+      await this.updateTask(trx, rowId, now, {
         status: 'failed',
+        claim_token: null,
+        lease_until: null,
         error_code: error.code,
         error_message: error.message,
       });
+      return true;
     });
   }
 
   async markUncertain(
     rowId: number,
+    token: string,
     error: { code: string; message: string },
     now: number,
-  ) {
-    await this.db.transaction(async trx => {
-      const task = await trx('vod_tasks').where({ id: rowId }).first();
+  ): Promise<boolean> {
+    return this.db.transaction(async trx => {
+      const task = await this.claimedTask(trx, rowId, token);
+      if (!task) return false;
       await this.requeueOrFail(trx, task, error, now);
+      return true;
     });
   }
 
+  async recoverInterruptedClaims(now: number): Promise<number> {
+    return this.db.transaction(async trx => {
+      let query = trx('vod_tasks')
+        .where('status', 'sending')
+        .andWhere(q =>
+          q.where('lease_until', '<', now).orWhereNull('lease_until'),
+        )
+        .orderBy('id')
+        .limit(100);
+      if (this.locks) query = query.forUpdate().skipLocked();
+      const stuck = await query;
+      for (const task of stuck) {
+        await this.requeueOrFail(
+          trx,
+          task,
+          {
+            code: 'VOD_CALL_INTERRUPTED',
+            message:
+              'the call to VOD was in flight when its sender stopped answering',
+          },
+          now,
+        );
+      }
+      return stuck.length;
+    });
+  }
+
+  /** A task still held by this claim, locked for the transaction, with its account. */
+  private claimedTask(trx: Knex.Transaction, rowId: number, token: string) {
+    return this.lock(
+      trx('vod_tasks')
+        .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
+        .where({
+          'vod_tasks.id': rowId,
+          'vod_tasks.status': 'sending',
+          'vod_tasks.claim_token': token,
+        })
+        .select('vod_tasks.*', 'vod_prefetches.account'),
+    ).first();
+  }
+
+  /** Queued once more as a possible duplicate, or failed if it already was re-sent. */
   private async requeueOrFail(
     trx: Knex.Transaction,
     task: Row,
@@ -487,35 +578,98 @@ export class DatabaseVodStore implements VodStore {
     await trx('vod_prefetches')
       .where({ id: task.prefetch_id })
       .update({ possible_duplicate: true });
-    await this.updateTaskIn(trx, task.id, now, {
-      status: resent ? 'failed' : 'pending',
-      possible_duplicate: true,
-      error_code: error.code,
-      error_message: resent
-        ? `${error.message}; sent twice without an answer, VOD may hold one or two tasks for it`
-        : error.message,
+    await this.updateTask(
+      trx,
+      task.id,
+      now,
+      {
+        status: resent ? 'failed' : 'pending',
+        claim_token: null,
+        lease_until: null,
+        possible_duplicate: true,
+        ...(resent
+          ? {
+              error_code: NO_ANSWER_CODE,
+              error_message: `sent twice without an answer (last: ${error.code} ${error.message}); VOD may hold one or two tasks for it`,
+            }
+          : { error_code: error.code, error_message: error.message }),
+      },
+      { claim_token: task.claim_token },
+    );
+  }
+
+  async failUnsentTasks(
+    which: UnsentTasks,
+    outcome: {
+      status: 'failed' | 'expired';
+      error: { code: string; message: string };
+      forgetKey?: boolean;
+    },
+    now: number,
+  ): Promise<number> {
+    return this.db.transaction(async trx => {
+      let query = trx('vod_tasks')
+        .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
+        .where('vod_tasks.status', 'pending')
+        .select(
+          'vod_tasks.id',
+          'vod_tasks.prefetch_id',
+          'vod_tasks.units',
+          'vod_tasks.quota_day',
+          'vod_prefetches.account',
+        )
+        .orderBy('vod_tasks.id')
+        .limit(which.limit ?? 1000);
+      if (which.rowId !== undefined)
+        query = query.where('vod_tasks.id', which.rowId);
+      if (which.prefetchId !== undefined)
+        query = query.where('vod_tasks.prefetch_id', which.prefetchId);
+      if (which.createdBefore !== undefined)
+        query = query.where(
+          'vod_prefetches.created_at',
+          '<',
+          which.createdBefore,
+        );
+      const tasks = await this.lock(query);
+      for (const task of tasks) {
+        await refundQuota(
+          trx,
+          task.account,
+          task.quota_day,
+          Number(task.units),
+        );
+        await this.updateTask(
+          trx,
+          task.id,
+          now,
+          {
+            status: outcome.status,
+            error_code: outcome.error.code,
+            error_message: outcome.error.message,
+          },
+          { status: 'pending' },
+        );
+      }
+      if (outcome.forgetKey) {
+        for (const prefetchId of new Set(tasks.map(t => t.prefetch_id))) {
+          const sent = await trx('vod_tasks')
+            .where({ prefetch_id: prefetchId })
+            .andWhere(q => q.where('send_count', '>', 0).orWhereNotNull('task_id'))
+            .first('id');
+          if (!sent) {
+            await trx('vod_idempotency_keys')
+              .where({ prefetch_id: prefetchId })
+              .delete();
+          }
+        }
+      }
+      return tasks.length;
     });
   }
 
-  async recoverInFlight(now: number, sentBefore: number): Promise<number> {
-    return this.db.transaction(async trx => {
-      const stuck = await trx('vod_tasks')
-        .where('status', 'sending')
-        .andWhere('sent_at', '<', sentBefore);
-      for (const task of stuck) {
-        await this.requeueOrFail(
-          trx,
-          task,
-          {
-            code: 'VOD_CALL_INTERRUPTED',
-            message: 'the call to VOD was in flight when the backend stopped',
-          },
-          now,
-        );
-      }
-      return stuck.length;
-    });
-  }
+  // ------------------------------------------------------------------------------------------
+  // Following VOD tasks
+  // ------------------------------------------------------------------------------------------
 
   async dueForPolling(now: number, limit: number): Promise<OpenTask[]> {
     const rows = await this.db('vod_tasks')
@@ -529,8 +683,8 @@ export class DatabaseVodStore implements VodStore {
         'vod_tasks.prefetch_id',
         'vod_tasks.task_id',
         'vod_tasks.poll_count',
+        'vod_tasks.sent_at',
         'vod_prefetches.account',
-        'vod_prefetches.created_at',
       );
     return rows.map(row => ({
       rowId: Number(row.row_id),
@@ -538,7 +692,7 @@ export class DatabaseVodStore implements VodStore {
       account: row.account,
       taskId: row.task_id,
       pollCount: Number(row.poll_count),
-      createdAt: Number(row.created_at),
+      sentAt: Number(row.sent_at),
     }));
   }
 
@@ -546,9 +700,27 @@ export class DatabaseVodStore implements VodStore {
     rowId: number,
     results: PrefetchUrlResult[],
     now: number,
-    nextPollAt: number,
+    nextPollAt?: number,
   ) {
     await this.db.transaction(async trx => {
+      const status = taskStatusFromResults(results);
+      const schedule: Row =
+        nextPollAt === undefined
+          ? {}
+          : { next_poll_at: nextPollAt, poll_count: trx.raw('poll_count + 1') };
+      const updated = await this.updateTask(
+        trx,
+        rowId,
+        now,
+        {
+          status,
+          polled_at: now,
+          ...schedule,
+          ...(isTerminal(status) && { next_poll_at: null }),
+        },
+        { status: 'processing' },
+      );
+      if (!updated) return;
       await trx('vod_task_results').where({ task_row_id: rowId }).delete();
       if (results.length) {
         await trx('vod_task_results').insert(
@@ -559,18 +731,12 @@ export class DatabaseVodStore implements VodStore {
           })),
         );
       }
-      const status = taskStatusFromResults(results);
-      await this.updateTaskIn(trx, rowId, now, {
-        status,
-        next_poll_at: isTerminal(status) ? null : nextPollAt,
-        poll_count: trx.raw('poll_count + 1'),
-      });
     });
   }
 
   async deferPoll(rowId: number, nextPollAt: number, now: number) {
     await this.db('vod_tasks')
-      .where({ id: rowId })
+      .where({ id: rowId, status: 'processing' })
       .update({
         next_poll_at: nextPollAt,
         poll_count: this.db.raw('poll_count + 1'),
@@ -579,31 +745,74 @@ export class DatabaseVodStore implements VodStore {
   }
 
   async markExpired(rowId: number, now: number) {
-    await this.updateTask(rowId, now, {
-      status: 'expired',
-      next_poll_at: null,
-      error_code: 'VOD_TASK_EXPIRED',
-      error_message:
-        'VOD reported no end for this task within the configured window',
-    });
-  }
-
-  private async updateTask(rowId: number, now: number, changes: Row) {
     await this.db.transaction(trx =>
-      this.updateTaskIn(trx, rowId, now, changes),
+      this.updateTask(
+        trx,
+        rowId,
+        now,
+        {
+          status: 'expired',
+          next_poll_at: null,
+          error_code: 'VOD_TASK_EXPIRED',
+          error_message:
+            'VOD reported no end for this task within the configured window',
+        },
+        { status: 'processing' },
+      ),
     );
   }
 
-  /** Updates a task and brings its prefetch's state (and first error) up to date. */
-  private async updateTaskIn(
+  // ------------------------------------------------------------------------------------------
+  // Housekeeping
+  // ------------------------------------------------------------------------------------------
+
+  async pruneIdempotencyKeys(now: number): Promise<number> {
+    return this.db('vod_idempotency_keys')
+      .where('expires_at', '<=', now)
+      .delete();
+  }
+
+  async prunePrefetches(endedBefore: number, limit: number): Promise<number> {
+    const ids = (
+      await this.db('vod_prefetches')
+        .whereIn('status', TERMINAL_STATUSES)
+        .andWhere('updated_at', '<', endedBefore)
+        .orderBy('updated_at')
+        .limit(limit)
+        .select('id')
+    ).map(row => row.id);
+    if (ids.length === 0) return 0;
+    await this.db.transaction(async trx => {
+      const tasks = trx('vod_tasks').whereIn('prefetch_id', ids).select('id');
+      await trx('vod_task_results').whereIn('task_row_id', tasks).delete();
+      await trx('vod_tasks').whereIn('prefetch_id', ids).delete();
+      await trx('vod_idempotency_keys').whereIn('prefetch_id', ids).delete();
+      await trx('vod_prefetches').whereIn('id', ids).delete();
+    });
+    return ids.length;
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private lock<T extends Knex.QueryBuilder>(query: T): T {
+    return this.locks ? (query.forUpdate() as T) : query;
+  }
+
+  /**
+   * Updates a task if it still is as `expected`, and brings its prefetch's state (and first
+   * error) up to date. Returns whether the task was updated.
+   */
+  private async updateTask(
     trx: Knex.Transaction,
     rowId: number,
     now: number,
     changes: Row,
-  ) {
-    await trx('vod_tasks')
-      .where({ id: rowId })
+    expected: Row = {},
+  ): Promise<boolean> {
+    const updated = await trx('vod_tasks')
+      .where({ id: rowId, ...expected })
       .update({ ...changes, updated_at: now });
+    if (updated === 0) return false;
     const tasks = await trx('vod_tasks')
       .where(
         'prefetch_id',
@@ -621,65 +830,31 @@ export class DatabaseVodStore implements VodStore {
         error_message: failed?.error_message ?? null,
         updated_at: now,
       });
+    return true;
   }
 }
 
-function unitsOf(input: NewPrefetch): number {
-  return input.tasks.reduce((sum, t) => sum + t.units, 0);
-}
-
-function prefetchRow(input: NewPrefetch): Row {
-  return {
-    id: input.id,
-    account: input.account,
-    project_id: input.projectId,
-    entity_ref: input.entityRef ?? null,
-    asset_id: input.assetId ?? null,
-    urls: input.urls ? JSON.stringify(input.urls) : null,
-    status: 'pending',
-    created_by: input.createdBy,
-    created_at: input.now,
-    updated_at: input.now,
-    possible_duplicate: false,
-    quota_day: input.quotaDay,
-    quota_units: unitsOf(input),
-  };
-}
-
-function taskRows(input: NewPrefetch): Row[] {
-  return input.tasks.map((task, seq) => ({
-    prefetch_id: input.id,
-    seq,
-    urls: task.urls ? JSON.stringify(task.urls) : null,
-    status: input.claim ? 'sending' : 'pending',
-    units: task.units,
-    send_count: input.claim ? 1 : 0,
-    sent_at: input.claim ? input.now : null,
-    possible_duplicate: false,
-    poll_count: 0,
-    updated_at: input.now,
-  }));
-}
-
-/** What createPrefetch wrote, without reading it back. */
-function writtenPrefetch(input: NewPrefetch): Prefetch {
-  return {
-    id: input.id,
-    status: 'pending',
-    account: input.account,
-    createdBy: input.createdBy,
-    createdAt: new Date(input.now).toISOString(),
-    updatedAt: new Date(input.now).toISOString(),
-    possibleDuplicate: false,
-    ...(input.entityRef && { entityRef: input.entityRef }),
-    ...(input.assetId && { assetId: input.assetId }),
-    ...(input.urls && { urls: input.urls }),
-    tasks: input.tasks.map(task => ({
-      status: 'pending' as const,
-      results: [],
-      ...(task.urls && { urls: task.urls }),
-    })),
-  };
+function applyVisibility(
+  query: Knex.QueryBuilder,
+  visibility: PrefetchVisibility,
+) {
+  const { entities, adhoc } = visibility;
+  if (entities === 'all' && adhoc === 'all') return;
+  query.where(q => {
+    if (entities === 'all') q.orWhereNotNull('entity_ref');
+    else if (entities !== 'none') {
+      q.orWhere(q2 => {
+        q2.whereNotNull('entity_ref');
+        if (entities.except.length) q2.whereNotIn('entity_ref', entities.except);
+      });
+    }
+    if (adhoc === 'all') q.orWhereNull('entity_ref');
+    else {
+      q.orWhere(q2 =>
+        q2.whereNull('entity_ref').andWhere('created_by', adhoc.createdBy),
+      );
+    }
+  });
 }
 
 /** Multi-row inserts of at most 500 rows, well below every database's bound-parameter limit. */
@@ -696,59 +871,9 @@ async function insertChunked(
 function isDeadlock(error: unknown): boolean {
   const code = (error as { code?: string | number })?.code;
   return (
-    code === '40P01' || code === 'ER_LOCK_DEADLOCK' || code === 'SQLITE_BUSY'
+    code === '40P01' || // PostgreSQL deadlock
+    code === '40001' || // PostgreSQL serialization failure
+    code === 'ER_LOCK_DEADLOCK' ||
+    code === 'SQLITE_BUSY'
   );
-}
-
-function parseUrls(value: unknown): string[] | undefined {
-  return typeof value === 'string' ? JSON.parse(value) : undefined;
-}
-
-function toPrefetch(row: Row): Prefetch {
-  const prefetch: Prefetch = {
-    id: row.id,
-    status: row.status,
-    account: row.account,
-    createdBy: row.created_by,
-    createdAt: new Date(Number(row.created_at)).toISOString(),
-    updatedAt: new Date(Number(row.updated_at)).toISOString(),
-    possibleDuplicate: Boolean(row.possible_duplicate),
-  };
-  if (row.entity_ref) prefetch.entityRef = row.entity_ref;
-  if (row.asset_id) prefetch.assetId = row.asset_id;
-  const urls = parseUrls(row.urls);
-  if (urls) prefetch.urls = urls;
-  if (row.error_code) {
-    prefetch.error = { code: row.error_code, message: row.error_message ?? '' };
-  }
-  return prefetch;
-}
-
-function toTask(task: Row, results: Row[]): PrefetchTask {
-  const out: PrefetchTask = {
-    status: task.status === 'sending' ? 'pending' : task.status,
-    results: results
-      .filter(r => Number(r.task_row_id) === Number(task.id))
-      .map(r => ({ url: r.url, status: r.status })),
-  };
-  if (task.task_id) out.taskId = task.task_id;
-  const urls = parseUrls(task.urls);
-  if (urls) out.urls = urls;
-  if (task.error_code) {
-    out.error = { code: task.error_code, message: task.error_message ?? '' };
-  }
-  return out;
-}
-
-function toOutboxTask(row: Row): OutboxTask {
-  return {
-    rowId: Number(row.row_id),
-    prefetchId: row.prefetch_id,
-    account: row.account,
-    assetId: row.asset_id ?? undefined,
-    urls: parseUrls(row.urls),
-    units: Number(row.units),
-    sendCount: Number(row.send_count),
-    possibleDuplicate: Boolean(row.possible_duplicate),
-  };
 }

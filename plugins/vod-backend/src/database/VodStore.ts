@@ -3,6 +3,7 @@ import type {
   PrefetchStatus,
   PrefetchUrlResult,
 } from '@mediaops/backstage-plugin-vod-common';
+import type { TaskStatus } from './status';
 
 /** A prefetch to record, with the VOD tasks it splits into and the quota it reserves. */
 export interface NewPrefetch {
@@ -18,21 +19,11 @@ export interface NewPrefetch {
   quotaLimit: number;
   /** One per VOD call: the asset (no urls), or up to 10 URLs each. */
   tasks: Array<{ urls?: string[]; units: number }>;
-  idempotency?: { key: string; requestHash: string };
-  /**
-   * The caller sends the tasks itself, at once (it holds their rate slots): they are recorded as
-   * claimed, as claimTask would leave them, and returned.
-   */
-  claim?: boolean;
+  idempotency?: { key: string; requestHash: string; expiresAt: number };
 }
 
 export type CreatePrefetchResult =
-  | {
-      kind: 'created';
-      prefetch: Prefetch;
-      /** The claimed tasks, with `claim` only. */
-      claimed?: OutboxTask[];
-    }
+  | { kind: 'created'; prefetch: Prefetch }
   /** The same Idempotency-Key with the same request: the first prefetch. */
   | { kind: 'replayed'; prefetch: Prefetch }
   /** The same Idempotency-Key with another request. */
@@ -47,13 +38,21 @@ export interface PrefetchFilter {
   createdBy?: string;
 }
 
+/** Which prefetches a reader may see, applied in the query. */
+export interface PrefetchVisibility {
+  /** Prefetches tied to an entity: all, none, or all but those of these entities. */
+  entities: 'all' | 'none' | { except: string[] };
+  /** Prefetches tied to no entity: all, or those one caller started. */
+  adhoc: 'all' | { createdBy: string };
+}
+
 /** Position in the newest-first listing. */
 export interface PrefetchCursor {
   createdAt: number;
   id: string;
 }
 
-/** A VOD call waiting in, or taken from, the outbox. */
+/** A VOD call waiting in the outbox. */
 export interface OutboxTask {
   rowId: number;
   prefetchId: string;
@@ -65,6 +64,24 @@ export interface OutboxTask {
   possibleDuplicate: boolean;
 }
 
+/** Taking a task for sending, right before its call is written. */
+export interface Claim {
+  /** Names this claim in every later update of the send (fencing). */
+  token: string;
+  now: number;
+  /** Past this time the claim counts as interrupted and is recovered. */
+  leaseUntil: number;
+  /** Today's quota day: VOD counts the call on the day it receives it. */
+  quotaDay: string;
+  quotaLimit: number;
+}
+
+/**
+ * `taken`: no longer pending (another dispatcher took it, or it was given up); `over-quota`: it
+ * was queued on an earlier quota day and today's quota has no room for it.
+ */
+export type ClaimResult = 'claimed' | 'taken' | 'over-quota';
+
 /** A VOD task being followed. */
 export interface OpenTask {
   rowId: number;
@@ -72,7 +89,40 @@ export interface OpenTask {
   account: string;
   taskId: string;
   pollCount: number;
-  createdAt: number;
+  /** When the call VOD accepted was sent: expiry counts from here. */
+  sentAt: number;
+}
+
+/** A VOD task this portal created, as the seed query answers it. */
+export interface RecordedVodTask {
+  rowId: number;
+  prefetchId: string;
+  account: string;
+  entityRef?: string;
+  createdBy: string;
+  taskId: string;
+  status: TaskStatus;
+  results: PrefetchUrlResult[];
+  /** When VOD last reported on it; undefined: never yet. */
+  polledAt?: number;
+}
+
+/** Where each VOD call of a prefetch stands (the seed route waits on it). */
+export interface TaskState {
+  rowId: number;
+  status: TaskStatus;
+  taskId?: string;
+  error?: { code: string; message: string };
+  possibleDuplicate: boolean;
+}
+
+/** Which not-yet-sent tasks to give up (see failUnsentTasks). */
+export interface UnsentTasks {
+  rowId?: number;
+  prefetchId?: string;
+  /** Tasks of prefetches made before this time. */
+  createdBefore?: number;
+  limit?: number;
 }
 
 /** The vod plugin's persistence; DatabaseVodStore is the implementation. */
@@ -80,63 +130,102 @@ export interface VodStore {
   /**
    * Records a prefetch as `pending` with its tasks, reserving its quota and its idempotency key,
    * all in one transaction: nothing is half-written, and concurrent requests (or replicas) can
-   * never spend more than the quota.
+   * never spend more than the quota. An expired idempotency key counts as unused.
    */
   createPrefetch(input: NewPrefetch): Promise<CreatePrefetchResult>;
   getPrefetch(id: string): Promise<Prefetch | undefined>;
   listPrefetches(
     filter: PrefetchFilter,
     page: { limit: number; cursor?: PrefetchCursor },
+    visibility: PrefetchVisibility,
   ): Promise<{ items: Prefetch[]; next?: PrefetchCursor }>;
-  /** Finds a prefetch by the VOD task id one of its tasks got. */
-  findByTaskId(
-    taskId: string,
-  ): Promise<{ prefetchId: string; account: string } | undefined>;
+  /** The task VOD knows by this id, if this portal created it. */
+  findVodTask(taskId: string): Promise<RecordedVodTask | undefined>;
+  taskStates(prefetchId: string): Promise<TaskState[]>;
   quotaUsed(account: string, quotaDay: string): Promise<number>;
 
-  // The outbox, oldest first.
-  /** The oldest pending tasks of an account, not yet claimed, at most `limit`. */
-  pendingTasks(account: string, limit: number): Promise<OutboxTask[]>;
-  /** Atomically takes a pending task for sending; false when someone else took it. */
-  claimTask(rowId: number, now: number): Promise<boolean>;
-  /** Gives back a claim whose call surely never reached VOD (unreachable, throttled). */
-  unclaimTask(rowId: number, now: number): Promise<void>;
-  /** VOD accepted the call. */
+  // The outbox, oldest first. Every update of a send is fenced by its claim token, and no answer
+  // moves a task out of a state that has ended.
+  /** Pending tasks of an account with a row id above `afterRowId`, oldest first. */
+  pendingTasks(
+    account: string,
+    limit: number,
+    afterRowId: number,
+  ): Promise<OutboxTask[]>;
+  /**
+   * Takes a pending task for sending, moving its units to today's quota day if it was queued on
+   * an earlier one.
+   */
+  claimTask(rowId: number, claim: Claim): Promise<ClaimResult>;
+  /** Gives back a claim whose call surely never reached VOD (unreachable, throttled, refused). */
+  releaseClaim(rowId: number, token: string, now: number): Promise<void>;
+  /**
+   * VOD accepted the call. Recorded under the claim, or, if the claim lapsed and the task went
+   * back to the queue unsent, anyway (VOD has it: it must not be sent again). False when the
+   * task has moved on (re-sent under another claim, or ended): the caller logs VOD's task id.
+   */
   markAccepted(
     task: Pick<OutboxTask, 'rowId' | 'prefetchId'>,
+    token: string,
     taskId: string,
     now: number,
     firstPollAt: number,
-  ): Promise<void>;
-  /** VOD refused the call: the task fails and its quota is given back. */
+  ): Promise<boolean>;
+  /** VOD refused the call: the task fails and its quota is given back. False: claim lost. */
   markRejected(
     rowId: number,
+    token: string,
     error: { code: string; message: string },
     now: number,
-  ): Promise<void>;
+  ): Promise<boolean>;
   /**
-   * The call may or may not have reached VOD (timeout, reset, 5xx, crash). It is queued once more
-   * as a possible duplicate; a second such outcome fails it, keeping its quota spent.
+   * The call may or may not have reached VOD (timeout, reset, 5xx). It is queued once more as a
+   * possible duplicate; a second such outcome fails it, keeping its quota spent. False: claim
+   * lost.
    */
   markUncertain(
     rowId: number,
+    token: string,
     error: { code: string; message: string },
     now: number,
-  ): Promise<void>;
-  /** Puts tasks that were being sent when a process died back in the outbox (see markUncertain). */
-  recoverInFlight(now: number, sentBefore: number): Promise<number>;
+  ): Promise<boolean>;
+  /** Recovers claims past their lease, as markUncertain would (their process died mid-call). */
+  recoverInterruptedClaims(now: number): Promise<number>;
+  /**
+   * Gives up tasks that were never sent (still pending): they end with `status` and `error`, and
+   * their quota is given back. With `forgetKey`, the idempotency keys of prefetches left with
+   * nothing sent are forgotten, so a retry starts afresh. Returns how many tasks were given up.
+   */
+  failUnsentTasks(
+    which: UnsentTasks,
+    outcome: {
+      status: 'failed' | 'expired';
+      error: { code: string; message: string };
+      forgetKey?: boolean;
+    },
+    now: number,
+  ): Promise<number>;
 
   // Following VOD tasks.
   dueForPolling(now: number, limit: number): Promise<OpenTask[]>;
-  /** Stores VOD's per-URL answer; a task is `processing` until every URL has ended. */
+  /**
+   * Stores VOD's per-URL answer for a processing task; a task is `processing` until every URL has
+   * ended. Without `nextPollAt` the poll schedule is left as it was.
+   */
   recordPoll(
     rowId: number,
     results: PrefetchUrlResult[],
     now: number,
-    nextPollAt: number,
+    nextPollAt?: number,
   ): Promise<void>;
   /** A poll failed; try again at `nextPollAt`. */
   deferPoll(rowId: number, nextPollAt: number, now: number): Promise<void>;
   /** VOD never reported an end in time. */
   markExpired(rowId: number, now: number): Promise<void>;
+
+  // Housekeeping.
+  /** Forgets idempotency keys past their expiry. */
+  pruneIdempotencyKeys(now: number): Promise<number>;
+  /** Deletes up to `limit` ended prefetches last changed before `endedBefore`. */
+  prunePrefetches(endedBefore: number, limit: number): Promise<number>;
 }

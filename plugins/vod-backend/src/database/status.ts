@@ -3,6 +3,12 @@ import type {
   PrefetchUrlResult,
 } from '@mediaops/backstage-plugin-vod-common';
 
+/** The error of a task sent twice without an answer: VOD may hold it; it is not sent again. */
+export const NO_ANSWER_CODE = 'VOD_NO_ANSWER';
+
+/** The error of a task given up before it was sent: nothing reached VOD, the quota went back. */
+export const NOT_SENT_CODE = 'PORTAL_NOT_SENT';
+
 /** A task's state in the outbox: the API's states plus `sending` (claimed, call under way). */
 export type TaskStatus = PrefetchStatus | 'sending';
 

@@ -27,16 +27,28 @@ interface CachedToken {
 }
 
 /**
+ * After a failed token request, how long callers are answered with that failure before IAM is
+ * asked again: doubling from `firstMs` up to `maxMs`. A refused password backs off for minutes,
+ * so that the portal never locks the IAM user out; an unreachable IAM for seconds.
+ */
+const FAILURE_BACKOFF = {
+  refused: { firstMs: 5 * 60_000, maxMs: 60 * 60_000 },
+  transient: { firstMs: 1_000, maxMs: 60_000 },
+};
+
+/**
  * IAM user tokens for `X-Auth-Token` auth: obtained from `POST /v3/auth/tokens` (the token is the
  * `X-Subject-Token` answer header), cached, renewed before they expire, one request in flight at
- * a time however many callers wait.
+ * a time however many callers wait. A failure is remembered and backed off (see
+ * FAILURE_BACKOFF), so many callers, or a poller with many due tasks, cost IAM one request.
  */
 export class IamTokenProvider {
   private cached?: CachedToken;
   private inFlight?: Promise<CachedToken>;
+  private failure?: { error: unknown; until: number; backoffMs: number };
 
   private constructor(
-    private readonly credentials: IamUserCredentials,
+    private credentials: IamUserCredentials,
     private readonly refreshBeforeMs: number,
     private readonly timeouts: HttpTimeouts,
     private readonly dispatcher: Dispatcher,
@@ -65,14 +77,18 @@ export class IamTokenProvider {
     if (cached && this.now() < cached.expiresAt - this.refreshBeforeMs) {
       return cached.token;
     }
-    if (!this.inFlight) {
-      this.inFlight = this.fetchToken(signal).finally(() => {
-        this.inFlight = undefined;
-      });
-    }
     try {
+      if (this.failure && this.now() < this.failure.until) {
+        throw this.failure.error;
+      }
+      if (!this.inFlight) {
+        this.inFlight = this.fetchToken(signal).finally(() => {
+          this.inFlight = undefined;
+        });
+      }
       const fresh = await this.inFlight;
       this.cached = fresh;
+      this.failure = undefined;
       return fresh.token;
     } catch (error) {
       // A failed early renewal is no reason to drop a token that is still valid.
@@ -90,7 +106,43 @@ export class IamTokenProvider {
     }
   }
 
+  /** The current token, to keep it out of anything logged. */
+  get currentToken(): string | undefined {
+    return this.cached?.token;
+  }
+
+  /** New credentials (a changed password): the next call asks IAM at once with them. */
+  updateCredentials(credentials: IamUserCredentials): void {
+    this.credentials = credentials;
+    this.cached = undefined;
+    this.failure = undefined;
+  }
+
+  private remember(error: unknown): void {
+    const refused =
+      error instanceof VodRequestError &&
+      error.httpStatus !== undefined &&
+      error.httpStatus >= 400 &&
+      error.httpStatus < 500;
+    const { firstMs, maxMs } = refused
+      ? FAILURE_BACKOFF.refused
+      : FAILURE_BACKOFF.transient;
+    const backoffMs = this.failure
+      ? Math.min(maxMs, Math.max(firstMs, this.failure.backoffMs * 2))
+      : firstMs;
+    this.failure = { error, until: this.now() + backoffMs, backoffMs };
+  }
+
   private async fetchToken(signal?: AbortSignal): Promise<CachedToken> {
+    try {
+      return await this.requestToken(signal);
+    } catch (error) {
+      if (!signal?.aborted) this.remember(error);
+      throw error;
+    }
+  }
+
+  private async requestToken(signal?: AbortSignal): Promise<CachedToken> {
     const { endpoint, domainName, userName, password, projectId } =
       this.credentials;
     const url = new URL(endpoint);
@@ -113,6 +165,7 @@ export class IamTokenProvider {
       timeouts: this.timeouts,
       signal,
       what: 'IAM token request',
+      service: 'iam',
     });
     const token = answer.headers['x-subject-token'];
     if (answer.status !== 201 && answer.status !== 200) {
@@ -127,6 +180,7 @@ export class IamTokenProvider {
           message ? `: ${message}` : ''
         }`,
         mayHaveReachedVod: false,
+        service: 'iam',
       });
     }
     let expiresAt = NaN;
@@ -143,6 +197,7 @@ export class IamTokenProvider {
         message:
           'IAM answered without an X-Subject-Token header or token.expires_at',
         mayHaveReachedVod: false,
+        service: 'iam',
       });
     }
     return { token, expiresAt };

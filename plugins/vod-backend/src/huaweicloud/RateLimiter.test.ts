@@ -1,47 +1,90 @@
-import { LimiterClock, RateLimiter } from './RateLimiter';
+import { LimiterClock, RateLimiter, RateLimitWaitError } from './RateLimiter';
 
-/** A clock that only moves when told to; `sleep` records and resolves at once. */
+/**
+ * A clock that only moves when told to. `sleep` resolves once `advance` has moved the time past
+ * its end (or rejects when aborted), so waiting code runs exactly as with real time.
+ */
 function manualClock(start = 0) {
   let time = start;
-  const slept: number[] = [];
+  const sleepers: Array<{ until: number; resolve: () => void }> = [];
   const clock: LimiterClock = {
     now: () => time,
-    sleep: async ms => {
-      slept.push(ms);
-    },
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        const sleeper = { until: time + ms, resolve };
+        sleepers.push(sleeper);
+        signal?.addEventListener('abort', () => {
+          sleepers.splice(sleepers.indexOf(sleeper), 1);
+          reject(signal.reason);
+        });
+      }),
   };
-  return { clock, slept, advance: (ms: number) => (time += ms) };
+  const flush = () => new Promise(resolve => setImmediate(resolve));
+  return {
+    clock,
+    async advance(ms: number) {
+      await flush(); // what is due now happens before the time moves
+      time += ms;
+      for (const s of sleepers.filter(x => x.until <= time)) {
+        sleepers.splice(sleepers.indexOf(s), 1);
+        s.resolve();
+      }
+      await flush();
+    },
+    flush,
+  };
+}
+
+/** Starts `n` acquires and records when each was granted. */
+function acquireAll(limiter: RateLimiter, clock: LimiterClock, n: number) {
+  const grantedAt: number[] = [];
+  const all = Array.from({ length: n }, (_, i) =>
+    limiter.acquire().then(slot => {
+      grantedAt[i] = clock.now();
+      return slot;
+    }),
+  );
+  return { grantedAt, all };
 }
 
 describe('RateLimiter', () => {
-  it('lets the first `limit` calls of a window through at once', () => {
-    const { clock } = manualClock();
+  it('lets the first `limit` calls of a window through at once', async () => {
+    const { clock, flush } = manualClock();
     const limiter = new RateLimiter(10, 60_000, clock);
-    const waits = Array.from({ length: 10 }, () => limiter.reserve());
-    expect(waits).toEqual(Array(10).fill(0));
+    const { grantedAt } = acquireAll(limiter, clock, 10);
+    await flush();
+    expect(grantedAt).toEqual(Array(10).fill(0));
+    expect(limiter.expectedWait()).toBe(60_000);
   });
 
-  it('books the 11th call for when the first is a minute old, and so on in order', () => {
-    const { clock, advance } = manualClock();
-    const limiter = new RateLimiter(10, 60_000, clock);
+  it('grants the 11th call when the first is a minute old, and so on in order', async () => {
+    const m = manualClock();
+    const limiter = new RateLimiter(10, 60_000, m.clock);
     for (let i = 0; i < 10; i++) {
-      limiter.reserve();
-      advance(1000); // calls at 0 s, 1 s, ... 9 s
+      await limiter.acquire();
+      await m.advance(1000); // calls at 0 s, 1 s, ... 9 s
     }
-    // now = 10 s
-    expect(limiter.reserve()).toBe(50_000); // starts at 60 s
-    expect(limiter.reserve()).toBe(51_000); // at 61 s
+    const { grantedAt } = acquireAll(limiter, m.clock, 2); // asked at 10 s
+    expect(limiter.expectedWait()).toBe(52_000); // a third would start at 62 s
+    await m.advance(49_999);
+    expect(grantedAt).toEqual([]);
+    await m.advance(1);
+    expect(grantedAt).toEqual([60_000]);
+    await m.advance(1000);
+    expect(grantedAt).toEqual([60_000, 61_000]);
   });
 
-  it('never lets more than `limit` calls start in any rolling window', () => {
-    const { clock, advance } = manualClock(1_000_000);
-    const limiter = new RateLimiter(10, 60_000, clock);
+  it('never lets more than `limit` calls start in any rolling window', async () => {
+    const m = manualClock(1_000_000);
+    const limiter = new RateLimiter(10, 60_000, m.clock);
     const starts: number[] = [];
     // 200 callers arriving irregularly, in bursts
     for (let i = 0; i < 200; i++) {
-      starts.push(clock.now() + limiter.reserve());
-      advance(i % 17 === 0 ? 7_000 : 150);
+      void limiter.acquire().then(() => starts.push(m.clock.now()));
+      await m.advance(i % 17 === 0 ? 7_000 : 150);
     }
+    for (let t = 0; t < 25 * 60; t++) await m.advance(1000);
+    expect(starts).toHaveLength(200);
     for (let i = 0; i + 10 < starts.length; i++) {
       expect(starts[i + 10] - starts[i]).toBeGreaterThanOrEqual(60_000);
     }
@@ -49,23 +92,50 @@ describe('RateLimiter', () => {
     expect(starts[199] - starts[0]).toBeLessThan(20 * 60_000);
   });
 
-  it('frees slots as time passes', () => {
-    const { clock, advance } = manualClock();
-    const limiter = new RateLimiter(2, 1000, clock);
-    limiter.reserve();
-    limiter.reserve();
-    advance(1000);
-    expect(limiter.reserve()).toBe(0);
-    expect(limiter.reserve()).toBe(0);
-    expect(limiter.reserve()).toBe(1000);
+  it('refuses at once a caller that would wait longer than its cap, booking nothing', async () => {
+    const m = manualClock();
+    const limiter = new RateLimiter(2, 60_000, m.clock);
+    await limiter.acquire();
+    await limiter.acquire();
+    const error = await limiter.acquire({ maxWaitMs: 10_000 }).catch(e => e);
+    expect(error).toBeInstanceOf(RateLimitWaitError);
+    expect(error.retryAfterMs).toBe(60_000);
+    // Nothing was queued: 10,000 refused callers leave the next slot where it was.
+    for (let i = 0; i < 10_000; i++) {
+      await limiter.acquire({ maxWaitMs: 0 }).catch(() => undefined);
+    }
+    expect(limiter.expectedWait()).toBe(60_000);
+    await m.advance(60_000);
+    await expect(limiter.acquire({ maxWaitMs: 0 })).resolves.toBeDefined();
   });
 
-  it('acquire waits for the booked slot', async () => {
-    const { clock, slept } = manualClock();
-    const limiter = new RateLimiter(1, 6000, clock);
+  it('takes an aborted waiter out of the queue, so the next one moves up', async () => {
+    const m = manualClock();
+    const limiter = new RateLimiter(1, 60_000, m.clock);
     await limiter.acquire();
-    await limiter.acquire();
-    expect(slept).toEqual([6000]);
+    const gone = new AbortController();
+    const first = limiter.acquire({ signal: gone.signal });
+    const second = acquireAll(limiter, m.clock, 1);
+    expect(limiter.expectedWait()).toBe(180_000);
+    gone.abort(new Error('caller left'));
+    await expect(first).rejects.toThrow('caller left');
+    expect(limiter.expectedWait()).toBe(120_000);
+    await m.advance(60_000);
+    expect(second.grantedAt).toEqual([60_000]);
+  });
+
+  it('gives a released slot to the next waiter at once', async () => {
+    const m = manualClock();
+    const limiter = new RateLimiter(1, 60_000, m.clock);
+    const slot = await limiter.acquire();
+    const next = acquireAll(limiter, m.clock, 1);
+    await m.advance(5_000);
+    expect(next.grantedAt).toEqual([]);
+    slot.release();
+    slot.release(); // twice is once
+    await m.flush();
+    expect(next.grantedAt).toEqual([5_000]);
+    expect(limiter.expectedWait()).toBe(60_000);
   });
 
   it('refuses a limit that is not a positive integer', () => {

@@ -26,18 +26,49 @@ export const systemClock: LimiterClock = {
     }),
 };
 
+/** A caller would wait longer than it may for a slot: nothing was booked. */
+export class RateLimitWaitError extends Error {
+  constructor(readonly retryAfterMs: number, limit: number, windowMs: number) {
+    super(
+      `the rate limit of ${limit} calls per ${
+        windowMs / 1000
+      } s has no free slot for ${Math.ceil(retryAfterMs / 1000)} s`,
+    );
+    this.name = 'RateLimitWaitError';
+  }
+}
+
+/** A granted slot. `release()` gives it back when the call it was for was never made. */
+export interface RateSlot {
+  release(): void;
+}
+
+interface Waiter {
+  grant(slot: RateSlot): void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
 /**
  * Allows at most `limit` calls in any rolling window of `windowMs` (e.g. 10 a minute), first
  * come first served.
  *
  * A token bucket of capacity N refilled at N a minute lets up to 2N calls through in some
  * rolling minute (a full bucket, then the refill), which is exactly what makes APIG answer 429.
- * Remembering the start time of the last N calls and never starting the next one before the
- * oldest is a window old keeps every rolling minute at N or fewer.
+ * Remembering the start times of the calls of the last window and never starting one while N
+ * started within it keeps every rolling minute at N or fewer.
+ *
+ * Waiters queue in order. A wait can be capped (`maxWaitMs`: refused at once, booking nothing,
+ * when the queue ahead is longer) and aborted (the waiter leaves the queue); a slot granted for a
+ * call that was then not made is given back with `release()`.
  */
 export class RateLimiter {
+  /** Start times of the granted slots, oldest first; those before `head` have left the window. */
   private readonly starts: number[] = [];
-  private next = 0; // index in `starts` of the oldest remembered call
+  private head = 0;
+  private readonly queue: Waiter[] = [];
+  private pumping = false;
+  private wakeUp?: AbortController;
 
   constructor(
     private readonly limit: number,
@@ -49,29 +80,116 @@ export class RateLimiter {
     }
   }
 
-  /**
-   * Books the next free slot and returns how long to wait for it (0 when free now). Bookings are
-   * handed out in call order, so waiting callers start in the order they asked.
-   */
-  reserve(): number {
+  /** How long a caller asking now would wait for its slot, in ms (0: free now). */
+  expectedWait(): number {
     const now = this.clock.now();
+    this.prune(now);
+    // Replays the grants the queue ahead will get, then this caller's.
+    const times = this.starts.slice(this.head);
     let start = now;
-    if (this.starts.length === this.limit) {
-      start = Math.max(now, this.starts[this.next] + this.windowMs);
-      this.starts[this.next] = start;
-      this.next = (this.next + 1) % this.limit;
-    } else {
-      start = Math.max(now, this.starts[this.starts.length - 1] ?? now);
-      this.starts.push(start);
+    for (let k = 0; k <= this.queue.length; k++) {
+      const bound = times.length - this.limit;
+      start = bound >= 0 ? Math.max(now, times[bound] + this.windowMs) : now;
+      times.push(start);
     }
     return start - now;
   }
 
-  /** Waits for the next free slot. An abort while waiting gives up the wait, not the slot. */
-  async acquire(signal?: AbortSignal): Promise<void> {
-    const wait = this.reserve();
-    if (wait > 0) {
-      await this.clock.sleep(wait, signal);
+  /**
+   * Waits for the next free slot, in order of arrival. With `maxWaitMs`, refuses at once with a
+   * RateLimitWaitError (saying when to retry) if the wait would be longer. An abort leaves the
+   * queue and rejects with the signal's reason.
+   */
+  async acquire(
+    options: { signal?: AbortSignal; maxWaitMs?: number } = {},
+  ): Promise<RateSlot> {
+    const { signal, maxWaitMs } = options;
+    signal?.throwIfAborted();
+    const now = this.clock.now();
+    this.prune(now);
+    if (this.queue.length === 0 && this.active() < this.limit) {
+      return this.grant(now);
+    }
+    if (maxWaitMs !== undefined) {
+      const wait = this.expectedWait();
+      if (wait > maxWaitMs) {
+        throw new RateLimitWaitError(wait, this.limit, this.windowMs);
+      }
+    }
+    return new Promise<RateSlot>((resolve, reject) => {
+      const waiter: Waiter = { grant: resolve, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = this.queue.indexOf(waiter);
+          if (index >= 0) this.queue.splice(index, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.queue.push(waiter);
+      this.pump();
+    });
+  }
+
+  private active(): number {
+    return this.starts.length - this.head;
+  }
+
+  private grant(at: number): RateSlot {
+    this.starts.push(at);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const index = this.starts.indexOf(at, this.head);
+        if (index < 0) return; // already out of the window
+        this.starts.splice(index, 1);
+        this.wakeUp?.abort();
+      },
+    };
+  }
+
+  private prune(now: number) {
+    while (
+      this.head < this.starts.length &&
+      this.starts[this.head] + this.windowMs <= now
+    ) {
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.starts.length) {
+      this.starts.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Grants queued waiters as slots come free; one loop at a time. */
+  private pump() {
+    if (this.pumping) return;
+    this.pumping = true;
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const now = this.clock.now();
+        this.prune(now);
+        if (this.active() < this.limit) {
+          const waiter = this.queue.shift()!;
+          if (waiter.onAbort) {
+            waiter.signal!.removeEventListener('abort', waiter.onAbort);
+          }
+          waiter.grant(this.grant(now));
+          continue;
+        }
+        this.wakeUp = new AbortController();
+        const delay = this.starts[this.head] + this.windowMs - now;
+        await this.clock.sleep(delay, this.wakeUp.signal).catch(() => {});
+      }
+    } finally {
+      this.wakeUp = undefined;
+      this.pumping = false;
     }
   }
 }

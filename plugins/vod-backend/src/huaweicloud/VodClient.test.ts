@@ -212,6 +212,20 @@ describe('VodClient against the VOD simulator', () => {
       expect(creates()).toHaveLength(1);
     });
 
+    it('keeps the security token out of the debug log of a signature refusal', async () => {
+      const vod = client({
+        projectId: TEMP.projectId,
+        auth: {
+          type: 'aksk',
+          credentials: () => ({ ...TEMP, secretAccessKey: 'wrong' }),
+        },
+      });
+      await failure(vod.createPrefetch({ assetId: ASSET }));
+      const log = debug.join('\n');
+      expect(log).toContain('x-security-token:[redacted]');
+      expect(log).not.toContain(TEMP.securityToken);
+    });
+
     it('maps a 404 of an unknown task', async () => {
       const error = await failure(client().queryPrefetch('0000'));
       expect(error).toMatchObject({ httpStatus: 404, errorCode: 'VOD.10064' });
@@ -235,28 +249,35 @@ describe('VodClient against the VOD simulator', () => {
       expect(error).toMatchObject({ httpStatus: 413, errorCode: 'APIGW.0201' });
     });
 
-    it('retries a throttled (429) create, which never reached VOD', async () => {
+    it('reports a throttled (429) create as never having reached VOD, and does not repeat it', async () => {
       sim.queueFault({ kind: '429', route: 'create' });
-      const clock = instantClock();
-      await expect(
-        client({ clock }).createPrefetch({ assetId: ASSET }),
-      ).resolves.toHaveProperty('taskId');
-      expect(creates().map(c => c.status)).toEqual([429, 202]);
-      expect(clock.slept).toEqual([200]); // at least the base delay after throttling
-    });
-
-    it('gives up on persistent throttling after the configured tries', async () => {
-      sim.setFaults({ rate429: 1, routes: ['create'] });
-      const error = await failure(
-        client({ retry: { attempts: 4 } }).createPrefetch({ assetId: ASSET }),
-      );
-      sim.setFaults({});
+      const error = await failure(client().createPrefetch({ assetId: ASSET }));
       expect(error).toMatchObject({
         httpStatus: 429,
         errorCode: 'APIGW.0308',
         mayHaveReachedVod: false,
       });
-      expect(creates()).toHaveLength(4);
+      expect(creates().map(c => c.status)).toEqual([429]);
+    });
+
+    it('retries a throttled query after at least the base delay', async () => {
+      const { taskId } = await client().createPrefetch({ assetId: ASSET });
+      sim.queueFault({ kind: '429', route: 'query' });
+      const clock = instantClock();
+      await client({ clock }).queryPrefetch(taskId);
+      expect(queries().map(c => c.status)).toEqual([429, 200]);
+      expect(clock.slept).toEqual([200]);
+    });
+
+    it('gives up on persistent query throttling after the configured tries', async () => {
+      const { taskId } = await client().createPrefetch({ assetId: ASSET });
+      sim.setFaults({ rate429: 1, routes: ['query'] });
+      const error = await failure(
+        client({ retry: { attempts: 4 } }).queryPrefetch(taskId),
+      );
+      sim.setFaults({});
+      expect(error).toMatchObject({ httpStatus: 429, errorCode: 'APIGW.0308' });
+      expect(queries()).toHaveLength(4);
     });
 
     it('never repeats a create answered with a 5xx: VOD may have taken it', async () => {
@@ -337,7 +358,7 @@ describe('VodClient against the VOD simulator', () => {
       expect(queries()).toHaveLength(2);
     });
 
-    it('retries a create when the connection is refused: it never left', async () => {
+    it('reports a refused connection as never having left, without repeating the create', async () => {
       const port = await closedPort();
       const clock = instantClock();
       const error = await failure(
@@ -350,7 +371,7 @@ describe('VodClient against the VOD simulator', () => {
         mayHaveReachedVod: false,
       });
       expect(error.message).toContain('ECONNREFUSED');
-      expect(clock.slept).toHaveLength(2); // three tries
+      expect(clock.slept).toEqual([]); // one try: the dispatcher decides what comes next
     });
 
     it('fails without sending when the host name does not resolve', async () => {
@@ -390,16 +411,43 @@ describe('VodClient against the VOD simulator', () => {
       expect(creates().every(c => c.status === 202)).toBe(true);
     });
 
-    it('counts a slot reserved ahead once, not twice', async () => {
+    it('claims right before writing, in its slot, and sends nothing when the claim fails', async () => {
       const clock = instantClock();
-      const vod = client({ clock, rateLimits: { createsPerMinute: 2 } });
-      for (let i = 0; i < 2; i++) {
-        await vod.reserveCreateSlot();
-        await vod.createPrefetch({ assetId: ASSET }, { slotReserved: true });
-      }
-      expect(clock.slept).toEqual([]);
-      await vod.reserveCreateSlot();
-      expect(clock.slept).toEqual([60_000]);
+      const vod = client({ clock, rateLimits: { createsPerMinute: 1 } });
+      const order: string[] = [];
+      await vod.createPrefetch(
+        { assetId: ASSET },
+        {
+          beforeSend: async () => {
+            order.push(`claim with ${creates().length} creates sent`);
+          },
+        },
+      );
+      expect(order).toEqual(['claim with 0 creates sent']);
+      await expect(
+        vod.createPrefetch(
+          { assetId: ASSET },
+          {
+            beforeSend: async () => {
+              throw new Error('taken by someone else');
+            },
+          },
+        ),
+      ).rejects.toThrow('taken by someone else');
+      expect(creates()).toHaveLength(1);
+      expect(clock.slept).toEqual([60_000]); // the second waited for its slot...
+      expect(vod.expectedCreateWait()).toBe(0); // ...and gave it back unused
+    });
+
+    it('lets a capped query refuse at once instead of waiting for a slot', async () => {
+      const clock = instantClock();
+      const vod = client({ clock, rateLimits: { queriesPerMinute: 1 } });
+      const { taskId } = await client().createPrefetch({ assetId: ASSET });
+      await vod.queryPrefetch(taskId);
+      await expect(
+        vod.queryPrefetch(taskId, { maxWaitMs: 1000 }),
+      ).rejects.toMatchObject({ name: 'RateLimitWaitError', retryAfterMs: 60_000 });
+      expect(queries()).toHaveLength(1);
     });
   });
 
@@ -429,15 +477,31 @@ describe('VodClient against the VOD simulator', () => {
       expect(iamCalls()).toHaveLength(1);
     });
 
-    it('fetches a new token once when VOD refuses the cached one', async () => {
+    it('forgets a token VOD refuses: the create fails unsent, the next call gets a new token', async () => {
       const vod = client({ auth: { type: 'token', tokens: tokens() } });
       await vod.createPrefetch({ assetId: ASSET });
       sim.reset(); // the simulator forgets the tokens it issued
+      const refused = await failure(vod.createPrefetch({ assetId: ASSET }));
+      expect(refused).toMatchObject({ httpStatus: 401, mayHaveReachedVod: false });
       await vod.createPrefetch({ assetId: ASSET });
       expect(sim.calls().map(c => [c.route, c.status])).toEqual([
         ['create', 401],
         ['iam', 201],
         ['create', 202],
+      ]);
+    });
+
+    it('asks a query again at once with a new token when VOD refuses the cached one', async () => {
+      const vod = client({ auth: { type: 'token', tokens: tokens() } });
+      const { taskId } = await client().createPrefetch({ assetId: ASSET });
+      await vod.queryPrefetch(taskId);
+      const tasks = sim.calls().length;
+      sim.advance(24 * 3600_000 + 1); // the simulator's token expired, ours looks valid
+      await vod.queryPrefetch(taskId);
+      expect(sim.calls().slice(tasks).map(c => [c.route, c.status])).toEqual([
+        ['query', 401],
+        ['iam', 201],
+        ['query', 200],
       ]);
     });
 
@@ -462,9 +526,38 @@ describe('VodClient against the VOD simulator', () => {
       expect(error).toMatchObject({
         httpStatus: 401,
         mayHaveReachedVod: false,
+        service: 'iam',
+        refusedCredentials: true,
       });
       expect(error.errorMessage).toBe('The username or password is wrong.');
       expect(creates()).toHaveLength(0);
+    });
+
+    it('remembers a refused password and backs off instead of asking IAM for every call', async () => {
+      let now = Date.now();
+      const provider = tokens({ password: 'nope', now: () => now });
+      const vod = client({ auth: { type: 'token', tokens: provider } });
+      for (let i = 0; i < 20; i++) {
+        await failure(vod.createPrefetch({ assetId: ASSET }));
+      }
+      expect(iamCalls()).toHaveLength(1);
+      now += 5 * 60_000; // the first backoff of a refusal
+      await failure(vod.createPrefetch({ assetId: ASSET }));
+      expect(iamCalls()).toHaveLength(2);
+      now += 5 * 60_000; // now doubled: not yet
+      await failure(vod.createPrefetch({ assetId: ASSET }));
+      expect(iamCalls()).toHaveLength(2);
+      // A new password from the config is tried at once.
+      provider.updateCredentials({
+        endpoint: sim.url,
+        domainName: 'mediaops',
+        userName: 'svc',
+        password: 'pw',
+        projectId: PROJECT,
+      });
+      await vod.createPrefetch({ assetId: ASSET });
+      expect(iamCalls()).toHaveLength(3);
+      expect(creates()).toHaveLength(1);
     });
 
     it('asks IAM once for many concurrent callers', async () => {

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { DEFAULT_TIMEOUTS, HttpAnswer, HttpTimeouts, sendHttp } from './http';
 import type { IamTokenProvider } from './IamTokenProvider';
 import { LimiterClock, RateLimiter, systemClock } from './RateLimiter';
+import { redactCredentials } from './redact';
 import { encodeRfc3986, signRequest, SigningCredentials } from './signer';
 import { VodRequestError } from './VodRequestError';
 
@@ -23,7 +24,7 @@ export type VodAuth =
   | { type: 'token'; tokens: IamTokenProvider };
 
 export interface RetryOptions {
-  /** Tries in all, the first included; default 3. */
+  /** Tries of a query in all, the first included; default 3. (A create is tried once.) */
   attempts: number;
   /** First backoff; doubled on each retry, with full jitter. Default 200 ms. */
   baseDelayMs: number;
@@ -58,85 +59,79 @@ export interface CreatedTask {
 
 type Operation = 'create' | 'query';
 
+interface ClientParts {
+  endpoint: URL;
+  projectId: string;
+  auth: VodAuth;
+  timeouts: HttpTimeouts;
+  retry: RetryOptions;
+  limiters: Record<Operation, RateLimiter>;
+  dispatcher: Dispatcher;
+  ownsDispatcher: boolean;
+  clock: LimiterClock;
+  random: () => number;
+  logger?: VodClientOptions['logger'];
+}
+
 /**
  * Huawei Cloud VOD's CDN prefetch API for one account: `POST` and `GET
- * {endpoint}/v1.0/{project_id}/asset/preheating`, signed, rate-shaped and retried where a retry
- * cannot spend quota twice.
+ * {endpoint}/v1.0/{project_id}/asset/preheating`, signed and rate-shaped. A create is one call,
+ * never repeated here (whoever sends it decides what a failure means for the prefetch); a query
+ * is retried, each try in its own rate slot.
  */
 export class VodClient {
   private readonly origin: string;
   private readonly basePath: string;
   private readonly host: string;
 
-  private constructor(
-    endpoint: URL,
-    private readonly projectId: string,
-    private readonly auth: VodAuth,
-    private readonly timeouts: HttpTimeouts,
-    private readonly retry: RetryOptions,
-    private readonly limiters: Record<Operation, RateLimiter>,
-    private readonly dispatcher: Dispatcher,
-    private readonly ownsDispatcher: boolean,
-    private readonly clock: LimiterClock,
-    private readonly random: () => number,
-    private readonly logger?: VodClientOptions['logger'],
-  ) {
-    this.origin = endpoint.origin;
-    this.basePath = endpoint.pathname.replace(/\/+$/, '');
-    this.host = endpoint.host;
+  private constructor(private readonly parts: ClientParts) {
+    this.origin = parts.endpoint.origin;
+    this.basePath = parts.endpoint.pathname.replace(/\/+$/, '');
+    this.host = parts.endpoint.host;
   }
 
   static create(options: VodClientOptions): VodClient {
     const endpoint = new URL(options.endpoint);
     const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const clock = options.clock ?? systemClock;
-    const dispatcher =
-      options.dispatcher ??
-      new Pool(endpoint.origin, {
-        connections: 8,
-        keepAliveTimeout: 30_000,
-        connect: { timeout: timeouts.connectMs },
-      });
-    return new VodClient(
+    const limiter = (perMinute: number | undefined, fallback: number) =>
+      new RateLimiter(perMinute ?? fallback, 60_000, clock);
+    return new VodClient({
       endpoint,
-      options.projectId,
-      options.auth,
+      projectId: options.projectId,
+      auth: options.auth,
       timeouts,
-      { attempts: 3, baseDelayMs: 200, maxDelayMs: 5_000, ...options.retry },
-      {
-        create: new RateLimiter(
-          options.rateLimits?.createsPerMinute ?? 10,
-          60_000,
-          clock,
-        ),
-        query: new RateLimiter(
-          options.rateLimits?.queriesPerMinute ?? 100,
-          60_000,
-          clock,
-        ),
+      retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 5_000, ...options.retry },
+      limiters: {
+        create: limiter(options.rateLimits?.createsPerMinute, 10),
+        query: limiter(options.rateLimits?.queriesPerMinute, 100),
       },
-      dispatcher,
-      !options.dispatcher,
+      dispatcher:
+        options.dispatcher ??
+        new Pool(endpoint.origin, {
+          connections: 8,
+          keepAliveTimeout: 30_000,
+          connect: { timeout: timeouts.connectMs },
+        }),
+      ownsDispatcher: !options.dispatcher,
       clock,
-      options.random ?? Math.random,
-      options.logger,
-    );
+      random: options.random ?? Math.random,
+      logger: options.logger,
+    });
   }
 
   /**
-   * Waits for a free create slot of the account's rate. A caller that must record "about to send"
-   * just before the call takes the slot first and passes `slotReserved` to createPrefetch.
+   * Asks VOD to prefetch an asset or up to 10 URLs, once, in the account's next create slot;
+   * resolves with VOD's task id. `beforeSend` runs after the slot and the credentials are ready,
+   * right before the request is written (the dispatcher claims the task there): if it throws,
+   * nothing is sent and the slot is given back. `signal` stops the waiting, never a call that
+   * has been written.
    */
-  async reserveCreateSlot(signal?: AbortSignal): Promise<void> {
-    await this.limiters.create.acquire(signal);
-  }
-
-  /** Asks VOD to prefetch an asset or up to 10 URLs; resolves with VOD's task id. */
   async createPrefetch(
     target: PrefetchTarget,
-    options: { signal?: AbortSignal; slotReserved?: boolean } = {},
+    options: { signal?: AbortSignal; beforeSend?: () => Promise<void> } = {},
   ): Promise<CreatedTask> {
-    const { signal, slotReserved } = options;
+    const { signal, beforeSend } = options;
     if (
       'urls' in target &&
       (target.urls.length === 0 || target.urls.length > MAX_URLS_PER_VOD_TASK)
@@ -150,90 +145,120 @@ export class VodClient {
         ? { asset_id: target.assetId }
         : { urls: target.urls },
     );
-    const answer = await this.call('create', '', body, signal, slotReserved);
-    const parsed = parse(vodCreatePrefetchResponseSchema, answer, 'create');
+    const answer = await this.attempt('create', '', body, {
+      signal,
+      beforeSend,
+    });
+    const parsed = parseAnswer(vodCreatePrefetchResponseSchema, answer, 'create');
     return { taskId: parsed.task_id, requestId: answer.requestId };
   }
 
-  /** The per-URL state of a task: `processing`, `succeed` or `failed`. */
+  /**
+   * The per-URL state of a task: `processing`, `succeed` or `failed`. With `maxWaitMs`, a try
+   * that would wait longer for its rate slot throws RateLimitWaitError instead of waiting.
+   */
   async queryPrefetch(
     taskId: string,
-    signal?: AbortSignal,
+    options: { signal?: AbortSignal; maxWaitMs?: number } = {},
   ): Promise<VodQueryPrefetchResponse> {
-    const answer = await this.call(
-      'query',
-      `task_id=${encodeRfc3986(taskId)}`,
-      undefined,
-      signal,
-    );
-    return parse(vodQueryPrefetchResponseSchema, answer, 'query');
-  }
-
-  /** Closes the connection pool, if the client made it. */
-  async close(): Promise<void> {
-    if (this.ownsDispatcher) {
-      await this.dispatcher.close();
-    }
-  }
-
-  private async call(
-    operation: Operation,
-    query: string,
-    body: string | undefined,
-    signal?: AbortSignal,
-    slotReserved = false,
-  ): Promise<HttpAnswer> {
-    const what =
-      operation === 'create' ? 'VOD prefetch create' : 'VOD prefetch query';
+    const query = `task_id=${encodeRfc3986(taskId)}`;
+    const what = 'VOD prefetch query';
     let tokenRetried = false;
     for (let attempt = 1; ; attempt++) {
-      if (attempt > 1 || !slotReserved) {
-        await this.limiters[operation].acquire(signal);
-      }
-      let sentToken: string | undefined;
       try {
-        const request = await this.buildRequest(query, body, signal);
-        sentToken = request.token;
-        const answer = await sendHttp(this.dispatcher, {
-          origin: this.origin,
-          path: request.path,
-          method: body === undefined ? 'GET' : 'POST',
-          headers: request.headers,
-          body,
-          timeouts: this.timeouts,
-          signal,
-          what,
-        });
-        if (answer.status >= 200 && answer.status < 300) {
-          return answer;
-        }
-        throw this.httpError(answer, what);
+        const answer = await this.attempt('query', query, undefined, options);
+        return parseAnswer(vodQueryPrefetchResponseSchema, answer, 'query');
       } catch (error) {
         if (!(error instanceof VodRequestError)) throw error;
-        // A refused token is fetched anew once; that retry is free.
+        // A refused token was forgotten: one more try, at once, with a new one.
         if (
           error.httpStatus === 401 &&
-          sentToken &&
-          this.auth.type === 'token' &&
+          error.service === 'vod' &&
+          this.parts.auth.type === 'token' &&
           !tokenRetried
         ) {
-          this.auth.tokens.invalidate(sentToken);
           tokenRetried = true;
           attempt--;
           continue;
         }
-        if (attempt >= this.retry.attempts || !isRetryable(operation, error)) {
+        if (
+          attempt >= this.parts.retry.attempts ||
+          !isRetryableQuery(error)
+        ) {
           throw error;
         }
         const delay = this.backoff(attempt, error);
-        this.logger?.warn(
-          `${what} failed (${error.message}); try ${
-            attempt + 1
-          } in ${delay} ms`,
+        this.parts.logger?.warn(
+          this.redact(
+            `${what} failed (${error.message}); try ${attempt + 1} in ${delay} ms`,
+          ),
         );
-        await this.clock.sleep(delay, signal);
+        await this.parts.clock.sleep(delay, options.signal);
       }
     }
+  }
+
+  /** How long a create asked now would wait for its rate slot, in ms. */
+  expectedCreateWait(): number {
+    return this.parts.limiters.create.expectedWait();
+  }
+
+  /** Closes the connection pool, if the client made it. */
+  async close(): Promise<void> {
+    if (this.parts.ownsDispatcher) {
+      await this.parts.dispatcher.close();
+    }
+  }
+
+  /**
+   * One call in its own rate slot. A token VOD refuses (401) is forgotten, so the next call
+   * fetches a new one.
+   */
+  private async attempt(
+    operation: Operation,
+    query: string,
+    body: string | undefined,
+    options: {
+      signal?: AbortSignal;
+      maxWaitMs?: number;
+      beforeSend?: () => Promise<void>;
+    },
+  ): Promise<HttpAnswer> {
+    const { signal, maxWaitMs, beforeSend } = options;
+    const what =
+      operation === 'create' ? 'VOD prefetch create' : 'VOD prefetch query';
+    const slot = await this.parts.limiters[operation].acquire({
+      signal,
+      maxWaitMs,
+    });
+    let request: Awaited<ReturnType<VodClient['buildRequest']>>;
+    try {
+      request = await this.buildRequest(query, body, signal);
+      await beforeSend?.();
+    } catch (error) {
+      slot.release(); // nothing was sent
+      throw error;
+    }
+    const answer = await sendHttp(this.parts.dispatcher, {
+      origin: this.origin,
+      path: request.path,
+      method: body === undefined ? 'GET' : 'POST',
+      headers: request.headers,
+      body,
+      timeouts: this.parts.timeouts,
+      // A create once written is never abandoned: only its answer tells whether VOD has it.
+      signal: operation === 'query' ? signal : undefined,
+      what,
+    });
+    if (answer.status >= 200 && answer.status < 300) return answer;
+    if (
+      answer.status === 401 &&
+      request.token &&
+      this.parts.auth.type === 'token'
+    ) {
+      this.parts.auth.tokens.invalidate(request.token);
+    }
+    throw this.httpError(answer, what);
   }
 
   private async buildRequest(
@@ -241,16 +266,17 @@ export class VodClient {
     body: string | undefined,
     signal?: AbortSignal,
   ) {
+    const { projectId, auth, clock } = this.parts;
     const path = `${this.basePath}/v1.0/${encodeRfc3986(
-      this.projectId,
+      projectId,
     )}/asset/preheating`;
-    const headers: Record<string, string> = { 'X-Project-Id': this.projectId };
+    const headers: Record<string, string> = { 'X-Project-Id': projectId };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
     }
     const pathAndQuery = query ? `${path}?${query}` : path;
-    if (this.auth.type === 'token') {
-      const token = await this.auth.tokens.getToken(signal);
+    if (auth.type === 'token') {
+      const token = await auth.tokens.getToken(signal);
       return {
         path: pathAndQuery,
         headers: { ...headers, 'X-Auth-Token': token },
@@ -266,10 +292,20 @@ export class VodClient {
         headers,
         body,
       },
-      this.auth.credentials(),
-      new Date(this.clock.now()),
+      auth.credentials(),
+      new Date(clock.now()),
     );
     return { path: pathAndQuery, headers: signed, token: undefined };
+  }
+
+  /** Removes every credential this client holds from text about to be logged. */
+  private redact(text: string): string {
+    const { auth } = this.parts;
+    if (auth.type === 'token') {
+      return redactCredentials(text, [auth.tokens.currentToken]);
+    }
+    const { secretAccessKey, securityToken } = auth.credentials();
+    return redactCredentials(text, [secretAccessKey, securityToken]);
   }
 
   private httpError(answer: HttpAnswer, what: string): VodRequestError {
@@ -286,8 +322,9 @@ export class VodClient {
     }
     if (errorMessage && /canonical\s*request/i.test(errorMessage)) {
       // API Gateway explains a signature refusal with the canonical request it computed: useful
-      // for clock-skew and signing bugs, but only for whoever reads the debug log.
-      this.logger?.debug(`${what}: ${errorCode} ${errorMessage}`);
+      // for clock-skew and signing bugs, but only for whoever reads the debug log, and only
+      // without the credential headers it echoes.
+      this.parts.logger?.debug(this.redact(`${what}: ${errorCode} ${errorMessage}`));
       errorMessage = errorMessage
         .replace(/[,;]?\s*canonical\s*request.*$/is, '')
         .trim();
@@ -301,41 +338,30 @@ export class VodClient {
       message: `${what} failed with ${answer.status}${
         errorCode ? ` ${errorCode}` : ''
       }${errorMessage ? `: ${errorMessage}` : ''}`,
-      // 429 is API Gateway throttling: the call stopped there.
-      mayHaveReachedVod: answer.status !== 429,
+      // API Gateway stopped these before VOD: throttled, or the credentials were refused.
+      mayHaveReachedVod: ![401, 403, 429].includes(answer.status),
     });
   }
 
   private backoff(attempt: number, error: VodRequestError): number {
-    const cap = Math.min(
-      this.retry.maxDelayMs,
-      this.retry.baseDelayMs * 2 ** (attempt - 1),
-    );
-    const jittered = Math.floor(this.random() * cap);
+    const { retry, random } = this.parts;
+    const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+    const jittered = Math.floor(random() * cap);
     // After a throttling refusal wait at least a base delay, so the next try is not immediate.
-    return error.isThrottled
-      ? Math.max(jittered, this.retry.baseDelayMs)
-      : jittered;
+    return error.isThrottled ? Math.max(jittered, retry.baseDelayMs) : jittered;
   }
 }
 
-/**
- * Queries are safe to repeat. A create is repeated only when it surely did not reach VOD (the
- * connection never opened, or API Gateway throttled it): a create that may have been received
- * would spend quota again.
- */
-function isRetryable(operation: Operation, error: VodRequestError): boolean {
-  if (error.kind === 'invalid-response') return false;
-  if (operation === 'create') {
-    return error.isThrottled || !error.mayHaveReachedVod;
-  }
+/** Queries are safe to repeat after throttling, a 5xx or a broken connection. */
+function isRetryableQuery(error: VodRequestError): boolean {
+  if (error.kind === 'invalid-response' || error.service === 'iam') return false;
   if (error.kind === 'http') {
     return error.httpStatus === 429 || (error.httpStatus ?? 0) >= 500;
   }
   return true;
 }
 
-function parse<T extends z.ZodType>(
+function parseAnswer<T extends z.ZodType>(
   schema: T,
   answer: HttpAnswer,
   operation: Operation,

@@ -26,8 +26,13 @@ export class VodRequestError extends Error {
   readonly errorMessage?: string;
   /** The `X-Request-Id` of the answer, for Huawei support. */
   readonly requestId?: string;
-  /** False only when the call surely never left this process (refused, DNS, TLS, connect timeout). */
+  /**
+   * False when VOD surely did not act on the call: it never left this process (refused, DNS,
+   * TLS, connect timeout), or API Gateway or IAM turned it away (429, 401, 403).
+   */
   readonly mayHaveReachedVod: boolean;
+  /** Which service answered: VOD (through API Gateway), or IAM when a token was fetched. */
+  readonly service: 'vod' | 'iam';
 
   constructor(options: {
     kind: VodErrorKind;
@@ -37,6 +42,7 @@ export class VodRequestError extends Error {
     errorMessage?: string;
     requestId?: string;
     mayHaveReachedVod: boolean;
+    service?: 'vod' | 'iam';
     cause?: unknown;
   }) {
     super(options.message, { cause: options.cause });
@@ -47,11 +53,20 @@ export class VodRequestError extends Error {
     this.errorMessage = options.errorMessage;
     this.requestId = options.requestId;
     this.mayHaveReachedVod = options.mayHaveReachedVod;
+    this.service = options.service ?? 'vod';
   }
 
   /** API Gateway refused for throttling; the call did not reach VOD. */
   get isThrottled(): boolean {
     return this.httpStatus === 429;
+  }
+
+  /**
+   * The portal's own credentials were refused (401/403 from API Gateway or IAM): an account-level
+   * fault, not something wrong with the prefetch asked for.
+   */
+  get refusedCredentials(): boolean {
+    return this.httpStatus === 401 || this.httpStatus === 403;
   }
 }
 
@@ -70,6 +85,7 @@ const NOT_SENT_CODES = new Set([
 export function classifyTransportError(
   error: unknown,
   what: string,
+  service: 'vod' | 'iam' = 'vod',
 ): VodRequestError | unknown {
   const codes = errorCodes(error);
   const name = (error as Error)?.name;
@@ -97,6 +113,7 @@ export function classifyTransportError(
       timeout ? 'timed out' : 'connection error'
     } (${detail})`,
     mayHaveReachedVod: !notSent,
+    service,
     cause: error,
   });
 }

@@ -24,7 +24,11 @@ export interface HttpAnswer {
 /** Largest answer body read; VOD's answers are a few KiB at most. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** One HTTP call through undici; transport failures become VodRequestErrors. */
+/**
+ * One HTTP call through undici; transport failures become VodRequestErrors. The whole call,
+ * body included, takes at most the sum of the timeouts (undici's body timeout alone only bounds
+ * the pause between two chunks), so a claim on a call can be sized to outlive it.
+ */
 export async function sendHttp(
   dispatcher: Dispatcher,
   request: {
@@ -36,8 +40,14 @@ export async function sendHttp(
     timeouts: HttpTimeouts;
     signal?: AbortSignal;
     what: string;
+    service?: 'vod' | 'iam';
   },
 ): Promise<HttpAnswer> {
+  const { connectMs, headersMs, bodyMs } = request.timeouts;
+  const deadline = AbortSignal.timeout(connectMs + headersMs + bodyMs);
+  const signal = request.signal
+    ? AbortSignal.any([request.signal, deadline])
+    : deadline;
   try {
     const res = await dispatcher.request({
       origin: request.origin,
@@ -45,7 +55,7 @@ export async function sendHttp(
       method: request.method,
       headers: request.headers,
       body: request.body,
-      signal: request.signal,
+      signal,
       headersTimeout: request.timeouts.headersMs,
       bodyTimeout: request.timeouts.bodyMs,
     });
@@ -67,6 +77,15 @@ export async function sendHttp(
       requestId: Array.isArray(requestId) ? requestId[0] : requestId,
     };
   } catch (error) {
-    throw classifyTransportError(error, request.what);
+    if (deadline.aborted && !request.signal?.aborted) {
+      throw classifyTransportError(
+        Object.assign(new Error('the call took longer than its timeouts'), {
+          code: 'UND_ERR_BODY_TIMEOUT',
+        }),
+        request.what,
+        request.service,
+      );
+    }
+    throw classifyTransportError(error, request.what, request.service);
   }
 }

@@ -174,6 +174,17 @@ export const spec = {
           name: { type: 'string' },
           projectId: { type: 'string' },
           isDefault: { type: 'boolean' },
+          problem: {
+            type: 'object',
+            description:
+              'Present while the account cannot reach VOD (e.g. its credentials are refused); its prefetches wait.',
+            properties: {
+              code: { type: 'string' },
+              message: { type: 'string' },
+              since: { type: 'string', format: 'date-time' },
+            },
+            required: ['code', 'message', 'since'],
+          },
         },
         required: ['name', 'projectId', 'isDefault'],
       },
@@ -320,13 +331,21 @@ export const spec = {
     '/quota': {
       get: {
         operationId: 'GetQuota',
-        description: "An account's quota day.",
+        description:
+          "An account's quota day: the entity's account with entityRef (needs read on the entity), otherwise the named or default account (needs vod.prefetch.read for some entity, or vod.prefetch.adhoc.read).",
         parameters: [
           {
             in: 'query',
             name: 'account',
             required: false,
             schema: { type: 'string' },
+          },
+          {
+            in: 'query',
+            name: 'entityRef',
+            required: false,
+            schema: { type: 'string' },
+            allowReserved: true,
           },
         ],
         responses: {
@@ -353,13 +372,21 @@ export const spec = {
       post: {
         operationId: 'SeedCreatePrefetch',
         description:
-          "VOD's own create call, verbatim, behind portal auth: body {asset_id} or {urls: [≤10]}, answered once VOD answered. Served by its own router so that every error keeps VOD's {error_code, error_msg} shape.",
+          "VOD's own create call, verbatim, behind portal auth: body {asset_id} or {urls: [≤10]}, answered once VOD answered (waiting at most vod.seedRoutes.maxWait). Idempotent: by its Idempotency-Key, or else by its body for vod.seedRoutes.retryWindow, so a retried call never reaches VOD twice. Served by its own router so that every error keeps VOD's {error_code, error_msg} shape.",
         parameters: [
           {
             in: 'path',
             name: 'projectId',
             required: true,
             schema: { type: 'string' },
+          },
+          {
+            in: 'header',
+            name: 'Idempotency-Key',
+            required: false,
+            schema: { type: 'string', minLength: 1, maxLength: 255 },
+            description:
+              'The same key and body answer as the first call did (the task id once VOD accepted it); the same key with another body is a 409.',
           },
         ],
         requestBody: { required: true, content: json({ type: 'object' }) },
@@ -388,20 +415,35 @@ export const spec = {
             description: 'No account has this project id.',
             content: json(ref('SeedError')),
           },
+          '409': {
+            description: 'Idempotency-Key reused with another body.',
+            content: json(ref('SeedError')),
+          },
+          '413': {
+            description: 'The body is larger than 64 kB.',
+            content: json(ref('SeedError')),
+          },
           '429': {
-            description: 'Daily quota used up.',
+            description:
+              'Daily quota used up, or no VOD rate slot within vod.seedRoutes.maxWait (Retry-After): nothing was sent, no quota spent.',
+            content: json(ref('SeedError')),
+          },
+          '502': {
+            description:
+              "VOD answered neither call of this prefetch (it may hold it; it is not sent again), or refused the portal's credentials.",
             content: json(ref('SeedError')),
           },
           '503': {
             description:
-              'VOD did not confirm (unreachable, or the call may not have arrived); the prefetch stays queued and is sent in the background.',
+              'Sent to VOD, answer not known yet: the same call again (same body or Idempotency-Key) answers with the task id; it is never sent twice.',
             content: json(ref('SeedError')),
           },
         },
       },
       get: {
         operationId: 'SeedQueryPrefetch',
-        description: "VOD's own task query, verbatim, behind portal auth.",
+        description:
+          "VOD's own task query, verbatim, behind portal auth. Answered from the portal's records, which the poller keeps fresh; VOD is asked live only when they are older than vod.seedRoutes.queryMaxAge.",
         parameters: [
           {
             in: 'path',
@@ -432,8 +474,22 @@ export const spec = {
             description: 'Invalid request.',
             content: json(ref('SeedError')),
           },
+          '403': {
+            description: 'Not allowed to read this prefetch.',
+            content: json(ref('SeedError')),
+          },
           '404': {
             description: 'Unknown project or task.',
+            content: json(ref('SeedError')),
+          },
+          '429': {
+            description:
+              'No VOD query slot within vod.seedRoutes.maxWait and nothing known yet (Retry-After).',
+            content: json(ref('SeedError')),
+          },
+          '502': {
+            description:
+              "VOD did not answer as documented, or refused the portal's credentials.",
             content: json(ref('SeedError')),
           },
         },

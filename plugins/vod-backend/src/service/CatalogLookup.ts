@@ -1,5 +1,5 @@
 import type { AuthService } from '@backstage/backend-plugin-api';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import type { Entity } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   getVodAssetId,
@@ -17,21 +17,27 @@ const FIELDS = [
 /**
  * What the plugin needs from the catalog (an entity's name and annotations), read as the plugin
  * itself and reused for `ttlMs` (config `vod.cacheTtl`): whether the caller may see the entity is
- * a permission decision, asked separately (see PrefetchService). Concurrent lookups of one entity
- * share one request.
+ * a permission decision, asked separately (see PrefetchAccess). Concurrent lookups of one entity
+ * share one request; one that takes longer than `timeoutMs` fails with 503.
  */
 export class CatalogLookup {
   private readonly byRef: TtlCache<Entity | undefined>;
-  private readonly byAsset: TtlCache<string | undefined>;
+  private readonly byAsset: TtlCache<Entity | undefined>;
 
   constructor(
     private readonly catalog: CatalogService,
     private readonly auth: AuthService,
-    ttlMs: number,
-    now?: () => number,
+    options: { ttlMs: number; timeoutMs?: number; now?: () => number },
   ) {
-    this.byRef = new TtlCache(ttlMs, now);
-    this.byAsset = new TtlCache(ttlMs, now);
+    const cache = () =>
+      new TtlCache<Entity | undefined>({
+        ttlMs: options.ttlMs,
+        loadTimeoutMs: options.timeoutMs,
+        source: 'the catalog',
+        now: options.now,
+      });
+    this.byRef = cache();
+    this.byAsset = cache();
   }
 
   /**
@@ -48,8 +54,8 @@ export class CatalogLookup {
     });
   }
 
-  /** The ref of an entity whose annotation names this asset, if any. */
-  entityRefNamingAsset(assetId: string): Promise<string | undefined> {
+  /** An entity whose annotation names this asset, if any. */
+  entityNamingAsset(assetId: string): Promise<Entity | undefined> {
     return this.byAsset.get(assetId, async () => {
       const { items } = await this.catalog.getEntities(
         {
@@ -60,8 +66,7 @@ export class CatalogLookup {
         },
         { credentials: await this.auth.getOwnServiceCredentials() },
       );
-      const named = items.filter(e => getVodAssetId(e) === assetId);
-      return named.length ? stringifyEntityRef(named[0]) : undefined;
+      return items.find(e => getVodAssetId(e) === assetId);
     });
   }
 }

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { OutboxTask, VodStore } from '../database/VodStore';
 import { VodRequestError } from '../huaweicloud/VodRequestError';
-import type { VodAccounts } from './VodAccounts';
+import type { QuotaLedger } from './QuotaLedger';
+import type { VodAccount, VodAccounts } from './VodAccounts';
 
-/** What became of one VOD call. */
+/** What became of one attempt to send a task. */
 export type SendOutcome =
   | { kind: 'accepted'; taskId: string }
   /** VOD refused it; the task failed and its quota went back. */
@@ -12,14 +15,18 @@ export type SendOutcome =
    * already was one).
    */
   | { kind: 'uncertain'; code: string; message: string }
-  /** It surely did not reach VOD (unreachable, throttled); back in the outbox. */
+  /** It surely did not reach VOD (unreachable, throttled, credentials refused); still queued. */
   | { kind: 'deferred'; code: string; message: string }
-  /** Another dispatcher had taken it. */
+  /** Queued on an earlier quota day, and today's quota has no room for it; still queued. */
+  | { kind: 'over-quota' }
+  /** Someone else had taken it, or it was given up meanwhile. */
   | { kind: 'skipped' };
 
 export interface DispatcherOptions {
   store: VodStore;
   accounts: VodAccounts;
+  /** Whose quota day a send counts on. */
+  quota: QuotaLedger;
   logger: {
     info(message: string): void;
     warn(message: string): void;
@@ -28,150 +35,292 @@ export interface DispatcherOptions {
   now: () => number;
   /** First poll of an accepted task, after this long. */
   firstPollDelayMs: number;
-  /** A task still `sending` after this long was in flight when a process died. */
-  inFlightLeaseMs: number;
+  /** How long a claim covers its call (see VodConfig.claimLeaseMs). */
+  claimLeaseMs: number;
+  /** Queued tasks of prefetches older than this are given up (their quota goes back). */
+  queueTimeoutMs: number;
+  /** Waits between tries to record an acceptance while the database fails; default 100 ms up. */
+  recordRetryMs?: number;
+}
+
+/** Thrown by the claim hook: the task could not be claimed, so nothing is sent. */
+class NotClaimed extends Error {
+  constructor(readonly reason: 'taken' | 'over-quota') {
+    super(reason);
+  }
 }
 
 /**
- * Sends the outbox to VOD: per account, oldest task first, one call at a time at the account's
- * rate (the client's limiter). A task is claimed only once its rate slot is free, so a claim
- * means "being sent now"; `recover()` finds claims a dead process left behind.
+ * The only sender of VOD creates. Per account it sends the outbox oldest task first, one call at
+ * a time at the account's rate (the client's create limiter). A task is claimed right before its
+ * call is written, with a token and a lease covering that one call; every later update of the
+ * send names the token, so a late answer never overwrites what recovery or another replica did.
+ * `sweep()` (scheduled) recovers claims past their lease and gives up tasks queued too long.
  */
 export class Dispatcher {
   private readonly running = new Map<string, Promise<void>>();
-  private stopped = false;
+  private readonly again = new Set<string>();
+  private readonly outcomes = new EventEmitter();
+  private readonly stopping = new AbortController();
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    this.outcomes.setMaxListeners(0);
+  }
 
-  /** Starts draining an account's outbox in the background, unless that already runs. */
+  /** Starts draining an account's outbox in the background (again, if it is draining now). */
   wake(account: string): void {
-    if (this.stopped || this.running.has(account)) return;
+    if (this.stopping.signal.aborted) return;
+    if (this.running.has(account)) {
+      this.again.add(account);
+      return;
+    }
     const run = this.drain(account)
       .catch(error =>
         this.options.logger.error(
-          `vod dispatch for account ${account} failed`,
+          `dispatch for account ${account} failed`,
           error,
         ),
       )
-      .finally(() => this.running.delete(account));
+      .finally(() => {
+        this.running.delete(account);
+        if (this.again.delete(account)) this.wake(account);
+      });
     this.running.set(account, run);
   }
 
-  /** Re-queues interrupted calls, then drains every account. Idempotent: the scheduler runs it. */
+  /** Recovers interrupted calls, gives up stale queued work, then drains every account. */
   async sweep(): Promise<void> {
-    await this.recover();
+    const { store, logger, now, queueTimeoutMs } = this.options;
+    const recovered = await store.recoverInterruptedClaims(now());
+    if (recovered > 0) {
+      logger.warn(
+        `${recovered} call(s) to VOD were in flight when their sender stopped; re-sending them once as possible duplicates`,
+      );
+    }
+    const expired = await store.failUnsentTasks(
+      { createdBefore: now() - queueTimeoutMs },
+      {
+        status: 'expired',
+        error: {
+          code: 'VOD_QUEUE_EXPIRED',
+          message: `not sent to VOD within ${Math.round(
+            queueTimeoutMs / 60_000,
+          )} minutes of being asked for; nothing was sent and the quota was given back`,
+        },
+      },
+      now(),
+    );
+    if (expired > 0) {
+      logger.warn(`${expired} queued prefetch task(s) were given up unsent`);
+    }
     for (const account of this.options.accounts.names()) this.wake(account);
   }
 
-  async recover(): Promise<void> {
-    const now = this.options.now();
-    const count = await this.options.store.recoverInFlight(
-      now,
-      now - this.options.inFlightLeaseMs,
-    );
-    if (count > 0) {
-      this.options.logger.warn(
-        `vod: ${count} call(s) to VOD were in flight when a backend stopped; re-sending them once as possible duplicates`,
-      );
-    }
-  }
-
   /**
-   * Sends tasks the caller claimed when it recorded them (holding their rate slots), now, and
-   * answers VOD's outcome for each: the seed-compatible route answers with VOD's task id.
+   * Resolves with the next outcome recorded for the prefetch by this process, or undefined after
+   * `ms` (or on abort). Callers re-read the store either way: another replica may have sent it.
    */
-  async sendClaimed(tasks: OutboxTask[]): Promise<SendOutcome[]> {
-    const outcomes: SendOutcome[] = [];
-    for (const task of tasks) outcomes.push(await this.deliver(task));
-    // What went back to the outbox is sent by the background drain.
-    if (outcomes.some(o => o.kind === 'deferred' || o.kind === 'uncertain')) {
-      this.wake(tasks[0].account);
-    }
-    return outcomes;
+  nextOutcome(
+    prefetchId: string,
+    ms: number,
+    signal?: AbortSignal,
+  ): Promise<SendOutcome | undefined> {
+    return new Promise(resolve => {
+      const done = (outcome?: SendOutcome) => {
+        clearTimeout(timer);
+        this.outcomes.off(prefetchId, done);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const onAbort = () => done();
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.outcomes.on(prefetchId, done);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
-  /** Waits for the running drains (shutdown, tests). */
+  /** Stops sending and waits for the calls under way (shutdown, tests). */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopping.abort(new Error('the vod plugin is stopping'));
     await Promise.all(this.running.values());
   }
 
+  /**
+   * Sends an account's queued tasks in order. A task that cannot go yet (quota day full) is
+   * passed over; VOD unreachable or refusing the credentials ends the run (the next sweep or
+   * wake-up tries again). A task queued again as a possible duplicate is sent in a new pass.
+   */
   private async drain(account: string): Promise<void> {
-    while (!this.stopped) {
-      const tasks = await this.options.store.pendingTasks(account, 20);
-      if (tasks.length === 0) return;
-      for (const task of tasks) {
-        if (this.stopped) return;
-        // VOD unreachable or throttling us even after retries: leave the rest for the next sweep.
-        if ((await this.claimAndSend(task)).kind === 'deferred') return;
+    for (let pass = 0; pass < 2; pass++) {
+      let after = 0;
+      let requeued = false;
+      for (;;) {
+        const tasks = await this.options.store.pendingTasks(account, 20, after);
+        if (tasks.length === 0) break;
+        for (const task of tasks) {
+          if (this.stopping.signal.aborted) return;
+          after = task.rowId;
+          const outcome = await this.send(task);
+          this.outcomes.emit(task.prefetchId, outcome);
+          if (outcome.kind === 'deferred') return;
+          if (outcome.kind === 'uncertain') requeued = true;
+        }
       }
+      if (!requeued) return;
     }
   }
 
-  private async claimAndSend(task: OutboxTask): Promise<SendOutcome> {
-    const { store, accounts, now } = this.options;
+  private async send(task: OutboxTask): Promise<SendOutcome> {
+    const { store, accounts, now, logger } = this.options;
     const account = accounts.get(task.account);
     if (!account) {
-      const reason = {
+      const error = {
         code: 'VOD_ACCOUNT_REMOVED',
-        message: `account ${task.account} is no longer configured`,
+        message: `account ${task.account} is no longer configured; nothing was sent`,
       };
-      await store.markRejected(task.rowId, reason, now());
-      return { kind: 'rejected', ...reason };
-    }
-    await account.client.reserveCreateSlot();
-    if (!(await store.claimTask(task.rowId, now()))) {
-      return { kind: 'skipped' }; // another dispatcher took it
-    }
-    return this.deliver(task);
-  }
-
-  /** The VOD call of a claimed task, and its outcome recorded. */
-  private async deliver(task: OutboxTask): Promise<SendOutcome> {
-    const { store, accounts, now, logger } = this.options;
-    const account = accounts.get(task.account)!;
-    const target = task.urls ? { urls: task.urls } : { assetId: task.assetId! };
-    try {
-      const { taskId } = await account.client.createPrefetch(target, {
-        slotReserved: true,
-      });
-      await store.markAccepted(
-        task,
-        taskId,
+      await store.failUnsentTasks(
+        { rowId: task.rowId },
+        { status: 'failed', error },
         now(),
-        now() + this.options.firstPollDelayMs,
       );
+      return { kind: 'rejected', ...error };
+    }
+    const token = randomUUID();
+    let claimed = false;
+    try {
+      const { taskId } = await account.client.createPrefetch(
+        task.urls ? { urls: task.urls } : { assetId: task.assetId! },
+        {
+          signal: this.stopping.signal,
+          beforeSend: async () => {
+            const result = await store.claimTask(
+              task.rowId,
+              this.claimFor(token, account),
+            );
+            if (result !== 'claimed') throw new NotClaimed(result);
+            claimed = true;
+          },
+        },
+      );
+      accounts.reportWorking(task.account);
+      await this.recordAcceptance(task, token, taskId);
       return { kind: 'accepted', taskId };
     } catch (error) {
+      if (error instanceof NotClaimed) {
+        return { kind: error.reason === 'over-quota' ? 'over-quota' : 'skipped' };
+      }
+      if (!claimed) {
+        // Nothing was written: the rate slot wait was stopped, or the credentials (an IAM token)
+        // could not be had.
+        return this.deferred(task, account, error);
+      }
       if (!(error instanceof VodRequestError)) {
         await store.markUncertain(
           task.rowId,
+          token,
           { code: 'VOD_CALL_FAILED', message: String(error) },
           now(),
         );
         throw error;
       }
+      if (!error.mayHaveReachedVod) {
+        await store.releaseClaim(task.rowId, token, now());
+        return this.deferred(task, account, error);
+      }
+      accounts.reportWorking(task.account);
       const reason = {
         code: error.errorCode ?? error.kind,
         message: error.errorMessage ?? error.message,
       };
-      if (!error.mayHaveReachedVod) {
-        logger.warn(
-          `vod: prefetch ${task.prefetchId} not sent yet: ${error.message}`,
-        );
-        await store.unclaimTask(task.rowId, now());
-        return { kind: 'deferred', ...reason };
-      }
       if (error.kind === 'http' && (error.httpStatus ?? 0) < 500) {
-        // VOD (or its gateway) refused the call: it did nothing, so the quota goes back.
-        await store.markRejected(task.rowId, reason, now());
+        // VOD refused the call: it did nothing, so the quota goes back.
+        await store.markRejected(task.rowId, token, reason, now());
         return { kind: 'rejected', ...reason };
       }
       logger.warn(
-        `vod: prefetch ${task.prefetchId} may or may not have reached VOD: ${error.message}`,
+        `prefetch ${task.prefetchId} may or may not have reached VOD: ${error.message}`,
       );
-      await store.markUncertain(task.rowId, reason, now());
+      await store.markUncertain(task.rowId, token, reason, now());
       return { kind: 'uncertain', ...reason };
+    }
+  }
+
+  private claimFor(token: string, account: VodAccount) {
+    const { now, quota, claimLeaseMs } = this.options;
+    const at = now();
+    return {
+      token,
+      now: at,
+      leaseUntil: at + claimLeaseMs,
+      quotaDay: quota.dayOf(at),
+      quotaLimit: account.config.dailyQuota,
+    };
+  }
+
+  /** The task stays queued; a refusal of the account's credentials is an account fault. */
+  private deferred(
+    task: OutboxTask,
+    account: VodAccount,
+    error: unknown,
+  ): SendOutcome {
+    const { accounts, logger, now } = this.options;
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof VodRequestError && error.refusedCredentials) {
+      accounts.reportProblem(
+        account.config.name,
+        error.service === 'iam' ? 'IAM_CREDENTIALS_REFUSED' : 'VOD_CREDENTIALS_REFUSED',
+        error.errorMessage ?? error.message,
+        now(),
+      );
+    } else if (!this.stopping.signal.aborted) {
+      logger.warn(`prefetch ${task.prefetchId} not sent yet: ${message}`);
+    }
+    const code =
+      error instanceof VodRequestError
+        ? error.errorCode ?? error.kind
+        : 'NOT_SENT';
+    return { kind: 'deferred', code, message };
+  }
+
+  /**
+   * Records VOD's acceptance. VOD has the task now, so it must never be sent again: while the
+   * database fails, the write is tried again (with VOD's task id in the log), never given up for
+   * a re-send.
+   */
+  private async recordAcceptance(
+    task: OutboxTask,
+    token: string,
+    taskId: string,
+  ): Promise<void> {
+    const { store, logger, now, firstPollDelayMs } = this.options;
+    let delay = this.options.recordRetryMs ?? 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const recorded = await store.markAccepted(
+          task,
+          token,
+          taskId,
+          now(),
+          now() + firstPollDelayMs,
+        );
+        if (!recorded) {
+          logger.warn(
+            `VOD accepted prefetch ${task.prefetchId} as VOD task ${taskId} after its claim had lapsed and the task was sent again or had ended; VOD holds this task too`,
+          );
+        } else if (attempt > 1) {
+          logger.info(
+            `prefetch ${task.prefetchId}: VOD task ${taskId} recorded after ${attempt} tries`,
+          );
+        }
+        return;
+      } catch (error) {
+        logger.error(
+          `VOD accepted prefetch ${task.prefetchId} as VOD task ${taskId}, but recording it failed (try ${attempt}); trying again: ${error}`,
+        );
+        if (this.stopping.signal.aborted) return;
+        await new Promise(resolve => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 5_000);
+      }
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { PermissionsService } from '@backstage/backend-plugin-api';
-import { mockCredentials } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import {
   AuthorizeResult,
   createPermission,
@@ -27,10 +27,19 @@ function recordingPermissions(allowed: Set<string>) {
           : AuthorizeResult.DENY,
       }));
     }),
-    authorizeConditional: jest.fn(),
+    authorizeConditional: jest.fn(async (requests: any[]) => {
+      calls.push(requests.map(r => `conditional ${r.permission.name}`));
+      return requests.map(r => ({
+        result: allowed.has(r.permission.name)
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.CONDITIONAL,
+      }));
+    }),
   } as unknown as PermissionsService;
   return { service, calls };
 }
+
+const authService = mockServices.auth();
 
 describe('PermissionDecisions', () => {
   let now = 0;
@@ -43,7 +52,7 @@ describe('PermissionDecisions', () => {
 
   it('asks once per user, permission and resource within the TTL', async () => {
     const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, 5_000, clock);
+    const decisions = new PermissionDecisions(service, authService, { ttlMs: 5_000, now: clock });
     expect(await decisions.authorize([{ permission: read }], alice)).toEqual([
       AuthorizeResult.ALLOW,
     ]);
@@ -72,7 +81,7 @@ describe('PermissionDecisions', () => {
 
   it('asks only what it does not know, in one round trip, and keeps the order', async () => {
     const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, 5_000, clock);
+    const decisions = new PermissionDecisions(service, authService, { ttlMs: 5_000, now: clock });
     await decisions.authorize(
       [{ permission: create, resourceRef: 'resource:default/a' }],
       alice,
@@ -99,7 +108,7 @@ describe('PermissionDecisions', () => {
 
   it('shares one round trip among concurrent identical checks', async () => {
     const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, 5_000, clock);
+    const decisions = new PermissionDecisions(service, authService, { ttlMs: 5_000, now: clock });
     await Promise.all(
       Array.from({ length: 20 }, () =>
         decisions.authorize([{ permission: read }], alice),
@@ -110,7 +119,7 @@ describe('PermissionDecisions', () => {
 
   it('asks every time with a zero TTL, and never keeps a failed round trip', async () => {
     const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, 0, clock);
+    const decisions = new PermissionDecisions(service, authService, { ttlMs: 0, now: clock });
     await decisions.authorize([{ permission: read }], alice);
     await decisions.authorize([{ permission: read }], alice);
     expect(calls).toHaveLength(2);
@@ -119,7 +128,7 @@ describe('PermissionDecisions', () => {
     (failing.service.authorize as jest.Mock).mockRejectedValueOnce(
       new Error('permission backend down'),
     );
-    const cached = new PermissionDecisions(failing.service, 5_000, clock);
+    const cached = new PermissionDecisions(failing.service, authService, { ttlMs: 5_000, now: clock });
     await expect(
       cached.authorize([{ permission: read }], alice),
     ).rejects.toThrow('permission backend down');
@@ -130,7 +139,7 @@ describe('PermissionDecisions', () => {
 
   it('passes services through: Backstage decides them without a round trip', async () => {
     const { service, calls } = recordingPermissions(new Set());
-    const decisions = new PermissionDecisions(service, 5_000, clock);
+    const decisions = new PermissionDecisions(service, authService, { ttlMs: 5_000, now: clock });
     const plugin = mockCredentials.service('plugin:scaffolder');
     await decisions.authorize([{ permission: read }], plugin);
     await decisions.authorize([{ permission: read }], plugin);
@@ -139,7 +148,7 @@ describe('PermissionDecisions', () => {
 
   it('keeps sessions apart: a new sign-in of the same user is asked again', async () => {
     const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, 5_000, clock);
+    const decisions = new PermissionDecisions(service, authService, { ttlMs: 5_000, now: clock });
     const session = (expiresAt: number) => ({
       ...alice,
       expiresAt: new Date(expiresAt),
@@ -148,5 +157,30 @@ describe('PermissionDecisions', () => {
     await decisions.authorize([{ permission: read }], session(3_600_000));
     await decisions.authorize([{ permission: read }], session(7_200_000));
     expect(calls).toHaveLength(2);
+  });
+
+  it('caches conditional decisions apart from definitive ones', async () => {
+    const view = createPermission({
+      name: 'x.view',
+      attributes: {},
+      resourceType: 'catalog-entity',
+    });
+    const { service, calls } = recordingPermissions(new Set(['x.view']));
+    const decisions = new PermissionDecisions(service, authService, {
+      ttlMs: 5_000,
+      now: clock,
+    });
+    expect(await decisions.authorizeConditional([view, create], alice)).toEqual(
+      [AuthorizeResult.ALLOW, AuthorizeResult.CONDITIONAL],
+    );
+    await decisions.authorizeConditional([create], alice);
+    await decisions.authorize(
+      [{ permission: create, resourceRef: 'resource:default/a' }],
+      alice,
+    );
+    expect(calls).toEqual([
+      ['conditional x.view', 'conditional x.create'],
+      ['x.create resource:default/a'],
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { OpenTask, VodStore } from '../database/VodStore';
+import { VodRequestError } from '../huaweicloud/VodRequestError';
 import type { VodAccounts } from './VodAccounts';
 
 export interface PollerOptions {
@@ -15,8 +16,9 @@ export interface PollerOptions {
 
 /**
  * Follows accepted VOD tasks until every URL has ended, with a backoff per task (initial delay,
- * doubled after each poll, capped), and expires those VOD never finishes. `poll()` is one round;
- * the scheduler runs it on one replica at a time.
+ * doubled after each poll, capped), and expires those VOD never finishes within `expireAfterMs`
+ * of the call VOD accepted. `poll()` is one round; the scheduler runs it on one replica at a
+ * time.
  */
 export class Poller {
   constructor(private readonly options: PollerOptions) {}
@@ -24,26 +26,29 @@ export class Poller {
   async poll(): Promise<number> {
     const { store, now, batchSize = 100 } = this.options;
     const due = await store.dueForPolling(now(), batchSize);
+    // An account whose credentials were refused this round is not asked again until the next.
+    const refused = new Set<string>();
     for (const task of due) {
-      await this.pollTask(task);
+      await this.pollTask(task, refused);
     }
     return due.length;
   }
 
-  private async pollTask(task: OpenTask): Promise<void> {
+  private async pollTask(task: OpenTask, refused: Set<string>): Promise<void> {
     const { store, accounts, now, logger } = this.options;
-    if (now() - task.createdAt > this.options.expireAfterMs) {
+    const account = accounts.get(task.account);
+    if (!account || now() - task.sentAt > this.options.expireAfterMs) {
       await store.markExpired(task.rowId, now());
       return;
     }
     const next = now() + this.delay(task.pollCount + 1);
-    const account = accounts.get(task.account);
-    if (!account) {
-      await store.markExpired(task.rowId, now());
+    if (refused.has(task.account)) {
+      await store.deferPoll(task.rowId, next, now());
       return;
     }
     try {
       const answer = await account.client.queryPrefetch(task.taskId);
+      accounts.reportWorking(task.account);
       await store.recordPoll(
         task.rowId,
         answer.preheating_results.map(r => ({ url: r.url, status: r.status })),
@@ -51,11 +56,21 @@ export class Poller {
         next,
       );
     } catch (error) {
-      logger.warn(
-        `vod: could not query VOD task ${task.taskId}: ${
-          (error as Error).message
-        }`,
-      );
+      if (error instanceof VodRequestError && error.refusedCredentials) {
+        refused.add(task.account);
+        accounts.reportProblem(
+          task.account,
+          error.service === 'iam'
+            ? 'IAM_CREDENTIALS_REFUSED'
+            : 'VOD_CREDENTIALS_REFUSED',
+          error.errorMessage ?? error.message,
+          now(),
+        );
+      } else {
+        logger.warn(
+          `could not query VOD task ${task.taskId}: ${(error as Error).message}`,
+        );
+      }
       await store.deferPoll(task.rowId, next, now());
     }
   }

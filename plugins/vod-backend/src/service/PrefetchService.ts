@@ -3,66 +3,56 @@ import type {
   AuditorService,
   BackstageCredentials,
 } from '@backstage/backend-plugin-api';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import type { Request } from 'express';
-import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import {
+  ConflictError,
   InputError,
   NotAllowedError,
   NotFoundError,
-  ConflictError,
 } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   getVodAccount,
-  getVodAssetId,
   MAX_URLS_PER_VOD_TASK,
   Prefetch,
   PrefetchList,
-  PrefetchStatus,
   Quota,
-  VOD_ASSET_ID_ANNOTATION,
-  vodPrefetchAdhocCreatePermission,
-  vodPrefetchCreatePermission,
-  vodPrefetchReadPermission,
 } from '@mediaops/backstage-plugin-vod-common';
+import type { Request } from 'express';
 import type {
-  OutboxTask,
   PrefetchCursor,
+  PrefetchFilter,
   VodStore,
 } from '../database/VodStore';
 import type { CatalogLookup } from './CatalogLookup';
 import type { VodConfig } from './config';
-import type { Dispatcher, SendOutcome } from './Dispatcher';
+import type { Dispatcher } from './Dispatcher';
 import { QuotaExceededError } from './errors';
-import type { PermissionDecisions } from './PermissionDecisions';
+import type { PrefetchAccess } from './PrefetchAccess';
 import type { QuotaLedger } from './QuotaLedger';
-import type { VodAccount, VodAccounts } from './VodAccounts';
-
-/** A validated create request (see createPrefetchRequestSchema). */
-export interface CreatePrefetchInput {
-  entityRef?: string;
-  account?: string;
-  assetId?: string;
-  urls?: string[];
-}
+import type { CreatePrefetchInput, TargetResolver } from './TargetResolver';
+import type { VodAccounts } from './VodAccounts';
 
 export interface PrefetchServiceDeps {
   store: VodStore;
   accounts: VodAccounts;
   quota: QuotaLedger;
   dispatcher: Dispatcher;
+  targets: TargetResolver;
+  access: PrefetchAccess;
   catalog: CatalogLookup;
-  permissions: PermissionDecisions;
   auditor: AuditorService;
   config: VodConfig;
   now: () => number;
 }
 
+/** A list page is filled from at most this many reads of the table. */
+const MAX_LIST_ROUNDS = 10;
+/** Entities known to be hidden from the reader, left out in the query, at most. */
+const MAX_EXCLUDED = 500;
+
 /**
- * Every prefetch goes through here, whichever route or action asked: resolve the entity and the
- * account, check permission and allow-list, record it with its quota in one transaction (the
- * outbox), and hand it to the dispatcher.
+ * Every prefetch goes through here, whichever route or action asked: resolve and authorize the
+ * target (TargetResolver), record it with its quota in one transaction (the outbox), and hand it
+ * to the dispatcher; and every read, filtered by what the caller may see (PrefetchAccess).
  */
 export class PrefetchService {
   constructor(private readonly deps: PrefetchServiceDeps) {}
@@ -71,108 +61,63 @@ export class PrefetchService {
     input: CreatePrefetchInput,
     credentials: BackstageCredentials,
     options: {
-      idempotencyKey?: string;
+      /** Idempotency-Key; `ttlMs` defaults to `vod.idempotencyKeyTtl`. */
+      idempotency?: { key: string; ttlMs?: number };
       /** The HTTP request it came with: the audit event takes its caller and address from it. */
       request?: Request;
-      /**
-       * `background` (default): the dispatcher sends it. `claim`: the caller sends it at once;
-       * its rate slots are taken here and its tasks come back claimed.
-       */
-      dispatch?: 'background' | 'claim';
     } = {},
-  ): Promise<{
-    prefetch: Prefetch;
-    replayed: boolean;
-    claimed?: OutboxTask[];
-  }> {
-    const { store, now } = this.deps;
-    let entity: Entity | undefined;
-    let boundRef: string | undefined;
-    if (input.entityRef) {
-      entity = await this.entityToPrefetch(input.entityRef, credentials);
-      boundRef = stringifyEntityRef(entity);
-    }
-
-    let assetId = input.assetId;
-    if (entity && !assetId && !input.urls) {
-      assetId = getVodAssetId(entity);
-      if (!assetId) {
-        throw new InputError(
-          `entityRef: ${input.entityRef} has no valid ${VOD_ASSET_ID_ANNOTATION} annotation (32 hexadecimal characters)`,
-        );
-      }
-    }
-    if (!entity) {
-      // An asset id that some entity's annotation names is judged by that entity, found as the
-      // plugin itself: an entity the caller cannot see still binds its asset.
-      boundRef = assetId
-        ? await this.deps.catalog.entityRefNamingAsset(assetId)
-        : undefined;
-      await this.authorizeCreate(boundRef, credentials);
-    }
-
-    const accountName =
-      input.account ??
-      (entity && getVodAccount(entity)) ??
-      this.deps.accounts.defaultAccount;
-    const account = this.deps.accounts.get(accountName);
-    if (!account) {
-      throw new InputError(
-        `account: there is no VOD account named "${accountName}"`,
-      );
-    }
-    if (input.urls) this.checkUrls(input.urls, account);
-
-    const at = now();
-    const quotaDay = this.deps.quota.dayOf(at);
-    const createdBy = principalRef(credentials);
+  ): Promise<{ prefetch: Prefetch; replayed: boolean }> {
+    const { store, now, access } = this.deps;
+    const createdBy = access.principalRef(credentials);
+    // Audited from the start, so that a refused create says who asked for what, and why not.
     const event = await this.deps.auditor.createEvent({
       eventId: 'prefetch-create',
       request: options.request,
       severityLevel: 'medium',
       meta: {
         actor: createdBy,
-        account: account.config.name,
-        entityRef: boundRef ?? null,
-        assetId: assetId ?? null,
-        urls: input.urls ?? null,
+        asked: {
+          entityRef: input.entityRef ?? null,
+          assetId: input.assetId ?? null,
+          urls: input.urls ?? null,
+          account: input.account ?? null,
+        },
       },
     });
-    const tasks = assetId
-      ? [{ units: 1 }]
-      : chunk(input.urls!, MAX_URLS_PER_VOD_TASK).map(urls => ({
-          urls,
-          units: urls.length,
-        }));
-    const claim = options.dispatch === 'claim';
     try {
-      for (let i = 0; claim && i < tasks.length; i++) {
-        await account.client.reserveCreateSlot();
-      }
+      const target = await this.deps.targets.resolve(input, credentials);
+      const { account, entityRef, assetId, urls } = target;
+      const at = now();
+      const tasks = assetId
+        ? [{ units: 1 }]
+        : chunk(urls!, MAX_URLS_PER_VOD_TASK).map(part => ({
+            urls: part,
+            units: part.length,
+          }));
+      const { idempotency } = options;
       const result = await store.createPrefetch({
         id: randomUUID(),
         account: account.config.name,
         projectId: account.config.projectId,
-        entityRef: boundRef,
+        entityRef,
         assetId,
-        urls: input.urls,
+        urls,
         createdBy,
         now: at,
-        quotaDay,
+        quotaDay: this.deps.quota.dayOf(at),
         quotaLimit: account.config.dailyQuota,
         tasks,
-        claim,
-        idempotency: options.idempotencyKey
-          ? {
-              key: options.idempotencyKey,
-              requestHash: hashRequest({
-                account: account.config.name,
-                entityRef: boundRef,
-                assetId,
-                urls: input.urls,
-              }),
-            }
-          : undefined,
+        idempotency: idempotency && {
+          key: idempotency.key,
+          requestHash: hashRequest({
+            account: account.config.name,
+            entityRef,
+            assetId,
+            urls,
+          }),
+          expiresAt:
+            at + (idempotency.ttlMs ?? this.deps.config.idempotencyKeyTtlMs),
+        },
       });
       if (result.kind === 'key-conflict') {
         throw new ConflictError(
@@ -180,11 +125,11 @@ export class PrefetchService {
         );
       }
       if (result.kind === 'over-quota') {
-        const units = assetId ? 1 : input.urls!.length;
+        const units = tasks.reduce((sum, t) => sum + t.units, 0);
         throw new QuotaExceededError(
-          `The daily prefetch quota of account ${
-            account.config.name
-          } is used up: ${result.used} of ${
+          `The daily prefetch quota of account ${account.config.name} is used up: ${
+            result.used
+          } of ${
             account.config.dailyQuota
           } used, this prefetch needs ${units}. It resets at ${this.deps.quota
             .resetsAt(at)
@@ -195,210 +140,146 @@ export class PrefetchService {
         meta: {
           prefetchId: result.prefetch.id,
           replayed: result.kind === 'replayed',
+          entityRef: entityRef ?? null,
+          account: account.config.name,
         },
       });
-      if (result.kind === 'replayed') {
-        return { prefetch: result.prefetch, replayed: true };
-      }
-      if (!claim) this.deps.dispatcher.wake(account.config.name);
+      this.deps.dispatcher.wake(account.config.name);
       return {
         prefetch: result.prefetch,
-        replayed: false,
-        claimed: result.claimed,
+        replayed: result.kind === 'replayed',
       };
     } catch (error) {
-      await event.fail({ error: error as Error });
+      await event.fail({
+        error: error as Error,
+        meta: { reason: (error as Error).name ?? 'Error' },
+      });
       throw error;
     }
   }
 
-  /**
-   * Creates a prefetch and sends it to VOD at once, waiting for VOD's answer: the seed-compatible
-   * route answers with VOD's own task id (or error).
-   */
-  async createAndSend(
-    input: CreatePrefetchInput,
-    credentials: BackstageCredentials,
-    request?: Request,
-  ): Promise<{ prefetch: Prefetch; outcomes: SendOutcome[] }> {
-    const { prefetch, claimed = [] } = await this.create(input, credentials, {
-      dispatch: 'claim',
-      request,
-    });
-    return {
-      prefetch,
-      outcomes: await this.deps.dispatcher.sendClaimed(claimed),
-    };
-  }
-
-  /** VOD's own answer for a task this portal created, asked live (the seed-compatible query). */
-  async queryTask(
-    accountName: string,
-    taskId: string,
-    credentials: BackstageCredentials,
-  ) {
-    await this.authorizeRead(credentials);
-    const owner = await this.deps.store.findByTaskId(taskId);
-    if (!owner || owner.account !== accountName) {
-      throw new NotFoundError(
-        `task_id: no prefetch of this portal has VOD task ${taskId}`,
+  async get(id: string, credentials: BackstageCredentials): Promise<Prefetch> {
+    const prefetch = await this.deps.store.getPrefetch(id);
+    const access = prefetch
+      ? await this.deps.access.readAccess(prefetch, credentials)
+      : 'hidden';
+    if (access === 'hidden') throw new NotFoundError(`There is no prefetch ${id}`);
+    if (access === 'denied') {
+      throw new NotAllowedError(
+        prefetch!.entityRef
+          ? `You may not see the prefetches of ${prefetch!.entityRef} (vod.prefetch.read)`
+          : 'You may not see prefetches that belong to no catalog entity and that you did not start (vod.prefetch.adhoc.read)',
       );
     }
-    return this.deps.accounts.get(accountName)!.client.queryPrefetch(taskId);
+    return prefetch!;
   }
 
-  async get(id: string, credentials: BackstageCredentials): Promise<Prefetch> {
-    await this.authorizeRead(credentials);
-    const prefetch = await this.deps.store.getPrefetch(id);
-    if (!prefetch) throw new NotFoundError(`There is no prefetch ${id}`);
-    return prefetch;
-  }
-
+  /**
+   * A page of the prefetches the caller may see, newest first. Where the policy decides per
+   * entity, each round's new entities are asked about in one request (decisions are reused), and
+   * the entities found hidden are left out of the next round's query, until the page is full.
+   * The cursor is the position of the page's last row, so pages never overlap or skip.
+   */
   async list(
-    filter: {
-      entityRef?: string;
-      assetId?: string;
-      account?: string;
-      status?: PrefetchStatus;
-      createdBy?: string;
-    },
+    filter: PrefetchFilter,
     page: { limit: number; cursor?: string },
     credentials: BackstageCredentials,
   ): Promise<PrefetchList> {
-    await this.authorizeRead(credentials);
-    const { items, next } = await this.deps.store.listPrefetches(filter, {
-      limit: page.limit,
-      cursor: page.cursor ? decodeCursor(page.cursor) : undefined,
-    });
-    return next ? { items, nextCursor: encodeCursor(next) } : { items };
+    const { store, access } = this.deps;
+    const { visibility, perEntity } = await access.listAccess(credentials);
+    const hidden = new Set<string>();
+    const items: Prefetch[] = [];
+    let cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
+    for (let round = 0; round < MAX_LIST_ROUNDS; round++) {
+      const batch = await store.listPrefetches(
+        filter,
+        { limit: page.limit - items.length, cursor },
+        perEntity
+          ? {
+              ...visibility,
+              entities: { except: [...hidden].slice(0, MAX_EXCLUDED) },
+            }
+          : visibility,
+      );
+      let readable: Set<string> | undefined;
+      if (perEntity) {
+        const refs = [
+          ...new Set(batch.items.flatMap(p => (p.entityRef ? [p.entityRef] : []))),
+        ];
+        readable = await access.readableEntities(refs, credentials);
+        refs.filter(ref => !readable!.has(ref)).forEach(ref => hidden.add(ref));
+      }
+      for (const prefetch of batch.items) {
+        if (!prefetch.entityRef || !readable || readable.has(prefetch.entityRef)) {
+          items.push(prefetch);
+        }
+      }
+      const last = batch.items[batch.items.length - 1];
+      if (!batch.next) return { items };
+      cursor = cursorOf(last);
+      if (items.length >= page.limit) break;
+    }
+    // Full, or a long run of hidden rows: the next page goes on from the last row read.
+    return { items, nextCursor: encodeCursor(cursor!) };
   }
 
   async quota(
-    accountName: string | undefined,
+    at: { account?: string; entityRef?: string },
     credentials: BackstageCredentials,
   ): Promise<Quota> {
-    await this.authorizeRead(credentials);
-    const name = accountName ?? this.deps.accounts.defaultAccount;
+    let name = at.account;
+    if (at.entityRef) {
+      name = await this.accountOfReadableEntity(at.entityRef, at.account, credentials);
+    } else if (!(await this.deps.access.mayReadAccounts(credentials))) {
+      throw mayNotReadAccounts();
+    }
+    name ??= this.deps.accounts.defaultAccount;
     const account = this.deps.accounts.get(name);
-    if (!account)
+    if (!account) {
       throw new InputError(`account: there is no VOD account named "${name}"`);
-    return this.deps.quota.quota(
-      name,
-      account.config.dailyQuota,
-      this.deps.now(),
-    );
+    }
+    return this.deps.quota.quota(name, account.config.dailyQuota, this.deps.now());
   }
 
   async accounts(credentials: BackstageCredentials) {
-    await this.authorizeRead(credentials);
+    if (!(await this.deps.access.mayReadAccounts(credentials))) {
+      throw mayNotReadAccounts();
+    }
     return this.deps.accounts.summaries();
   }
 
-  /** Read permission, for routes that only look. */
-  async authorizeRead(credentials: BackstageCredentials): Promise<void> {
-    const [decision] = await this.deps.permissions.authorize(
-      [{ permission: vodPrefetchReadPermission }],
-      credentials,
-    );
-    if (decision !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        'You may not see prefetches or quota (vod.prefetch.read)',
-      );
-    }
-  }
-
-  /** Finds the account of a seed-route call by the project id in its path. */
-  accountByProject(projectId: string): VodAccount | undefined {
-    return this.deps.accounts.byProjectId(projectId);
-  }
-
-  /**
-   * The entity a create names, if the caller may see it (`catalog.entity.read`, as the catalog
-   * itself would decide) and prefetch it (`vod.prefetch.create`). Both decisions go in one
-   * permission request, while the entity is looked up.
-   */
-  private async entityToPrefetch(
-    resourceRef: string,
+  /** The account of an entity whose prefetches the caller may read (for its card's quota). */
+  private async accountOfReadableEntity(
+    ref: string,
+    asked: string | undefined,
     credentials: BackstageCredentials,
-  ): Promise<Entity> {
-    const [entity, [read, create]] = await Promise.all([
-      this.deps.catalog.entity(resourceRef),
-      this.deps.permissions.authorize(
-        [
-          { permission: catalogEntityReadPermission, resourceRef },
-          { permission: vodPrefetchCreatePermission, resourceRef },
-        ],
-        credentials,
-      ),
+  ): Promise<string> {
+    const [entity, access] = await Promise.all([
+      this.deps.catalog.entity(ref),
+      this.deps.access.entityReadAccess(ref, credentials),
     ]);
-    if (!entity || read !== AuthorizeResult.ALLOW) {
+    if (!entity || access === 'hidden') {
       throw new NotFoundError(
-        `entityRef: there is no entity ${resourceRef} (or you may not see it)`,
+        `entityRef: there is no entity ${ref} (or you may not see it)`,
       );
     }
-    if (create !== AuthorizeResult.ALLOW) {
+    if (access === 'denied') {
       throw new NotAllowedError(
-        `You may not prefetch ${resourceRef} (vod.prefetch.create)`,
+        `You may not see the prefetches of ${ref} (vod.prefetch.read)`,
       );
     }
-    return entity;
-  }
-
-  private async authorizeCreate(
-    entityRef: string | undefined,
-    credentials: BackstageCredentials,
-  ) {
-    const [decision] = await this.deps.permissions.authorize(
-      [
-        entityRef
-          ? { permission: vodPrefetchCreatePermission, resourceRef: entityRef }
-          : { permission: vodPrefetchAdhocCreatePermission },
-      ],
-      credentials,
-    );
-    if (decision !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        entityRef
-          ? `You may not prefetch ${entityRef} (vod.prefetch.create)`
-          : 'You may not prefetch assets or URLs that belong to no catalog entity (vod.prefetch.adhoc.create)',
-      );
+    const name = getVodAccount(entity) ?? this.deps.accounts.defaultAccount;
+    if (asked !== undefined && asked !== name) {
+      throw new InputError(`account: ${ref} is prefetched with account ${name}`);
     }
-  }
-
-  private checkUrls(urls: string[], account: VodAccount) {
-    const max = this.deps.config.maxUrlsPerPrefetch;
-    if (urls.length > max) {
-      throw new InputError(
-        `urls: at most ${max} URLs per prefetch, got ${urls.length}`,
-      );
-    }
-    const prefixes = account.config.allowedUrlPrefixes;
-    if (prefixes.length === 0) {
-      throw new InputError(
-        `urls: account ${account.config.name} allows no URL prefetches, only assets`,
-      );
-    }
-    urls.forEach((url, i) => {
-      if (!prefixes.some(prefix => url.startsWith(prefix))) {
-        throw new InputError(
-          `urls[${i}]: ${url} is outside the URLs account ${
-            account.config.name
-          } may prefetch (${prefixes.join(', ')})`,
-        );
-      }
-    });
+    return name;
   }
 }
 
-function principalRef(credentials: BackstageCredentials): string {
-  const principal = credentials.principal as {
-    type: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  if (principal.type === 'user') return principal.userEntityRef!;
-  if (principal.type === 'service') return principal.subject!;
-  return principal.type;
+function mayNotReadAccounts() {
+  return new NotAllowedError(
+    'You may not see the VOD accounts or their quota (vod.prefetch.read or vod.prefetch.adhoc.read)',
+  );
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
@@ -412,21 +293,36 @@ function hashRequest(request: object): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 
+function cursorOf(prefetch: Prefetch): PrefetchCursor {
+  return { createdAt: Date.parse(prefetch.createdAt), id: prefetch.id };
+}
+
 function encodeCursor(cursor: PrefetchCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString(
     'base64url',
   );
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A cursor this API returned: a whole, non-negative time in ms and a prefetch id. */
 function decodeCursor(value: string): PrefetchCursor {
   try {
-    const [createdAt, id] = JSON.parse(
-      Buffer.from(value, 'base64url').toString('utf8'),
-    );
-    if (typeof createdAt === 'number' && typeof id === 'string')
-      return { createdAt, id };
+    const decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (Array.isArray(decoded) && decoded.length === 2) {
+      const [createdAt, id] = decoded;
+      if (
+        Number.isSafeInteger(createdAt) &&
+        createdAt >= 0 &&
+        typeof id === 'string' &&
+        UUID.test(id)
+      ) {
+        return { createdAt, id };
+      }
+    }
   } catch {
     // reported below
   }
   throw new InputError('cursor: not a cursor this API returned');
 }
+

@@ -49,7 +49,7 @@ describe('VodAccounts', () => {
 
   it('rotates AK/SK without a new client', async () => {
     const accounts = VodAccounts.fromConfig(config('AK1', 'old-secret'), {
-      logger: { debug() {}, warn() {} },
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
     });
     const client = accounts.get('main')!.client;
     await expect(
@@ -64,7 +64,7 @@ describe('VodAccounts', () => {
 
   it('summarises accounts without credentials, and finds them by project', async () => {
     const accounts = VodAccounts.fromConfig(config('AK1', 'old-secret'), {
-      logger: { debug() {}, warn() {} },
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
     });
     expect(accounts.summaries()).toEqual([
       { name: 'main', projectId: PROJECT, isDefault: false },

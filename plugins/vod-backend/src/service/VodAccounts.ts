@@ -3,8 +3,16 @@ import type { Dispatcher as HttpDispatcher } from 'undici';
 import { IamTokenProvider } from '../huaweicloud/IamTokenProvider';
 import type { LimiterClock } from '../huaweicloud/RateLimiter';
 import type { SigningCredentials } from '../huaweicloud/signer';
-import { VodClient } from '../huaweicloud/VodClient';
+import { VodAuth, VodClient } from '../huaweicloud/VodClient';
 import type { VodAccountConfig, VodConfig } from './config';
+import { VodConfigError } from './config';
+
+/** Why an account cannot reach VOD at the moment; shown by `GET /accounts`. */
+export interface AccountProblem {
+  code: string;
+  message: string;
+  since: number;
+}
 
 /** A configured account and its client. */
 export interface VodAccount {
@@ -13,46 +21,52 @@ export interface VodAccount {
 }
 
 export interface VodAccountsDeps {
-  logger: { debug(message: string): void; warn(message: string): void };
+  logger: {
+    debug(message: string): void;
+    info(message: string): void;
+    warn(message: string): void;
+    error(message: string): void;
+  };
   clock?: LimiterClock;
   /** For tests: the HTTP dispatcher every client uses. */
   httpDispatcher?: HttpDispatcher;
 }
 
 /**
- * The configured VOD accounts, each with one client (one connection pool, one rate limiter pair).
- * AK/SK credentials are looked up on every call, so `updateCredentials` rotates keys without a
- * restart; adding or removing accounts needs one.
+ * The configured VOD accounts, each with one client (one connection pool, one rate limiter pair),
+ * and what is known of their health. Credentials are looked up on every call, so
+ * `updateCredentials` rotates AK/SK keys, security tokens and IAM passwords without a restart;
+ * any other change needs one.
  */
 export class VodAccounts {
   private readonly byName = new Map<string, VodAccount>();
+  private readonly iam = new Map<string, IamTokenProvider>();
   private credentials = new Map<string, SigningCredentials>();
+  private readonly problems = new Map<string, AccountProblem>();
 
   private constructor(
     config: VodConfig,
-    deps: VodAccountsDeps,
+    private readonly deps: VodAccountsDeps,
     readonly defaultAccount: string = config.defaultAccount,
   ) {
-    this.updateCredentials(config);
+    this.credentials = akskCredentials(config);
     for (const account of config.accounts) {
-      const auth =
-        account.auth.type === 'aksk'
-          ? {
-              type: 'aksk' as const,
-              credentials: () => this.credentials.get(account.name)!,
-            }
-          : {
-              type: 'token' as const,
-              tokens: IamTokenProvider.create({
-                credentials: {
-                  ...account.auth.iam,
-                  projectId: account.projectId,
-                },
-                timeouts: config.timeouts,
-                dispatcher: deps.httpDispatcher,
-                now: deps.clock?.now,
-              }),
-            };
+      let auth: VodAuth;
+      if (account.auth.type === 'aksk') {
+        auth = {
+          type: 'aksk',
+          credentials: () => this.credentials.get(account.name)!,
+        };
+      } else {
+        const tokens = IamTokenProvider.create({
+          credentials: { ...account.auth.iam, projectId: account.projectId },
+          timeouts: config.timeouts,
+          dispatcher: deps.httpDispatcher,
+          now: deps.clock?.now,
+        });
+        this.iam.set(account.name, tokens);
+        auth = { type: 'token', tokens };
+      }
       const client = VodClient.create({
         endpoint: account.endpoint,
         projectId: account.projectId,
@@ -75,15 +89,51 @@ export class VodAccounts {
     return new VodAccounts(config, deps);
   }
 
-  /** Takes new AK/SK credentials for the existing accounts (after a config change). */
+  /**
+   * Takes the credentials of a changed config. The change is taken whole or not at all: if
+   * anything but credentials changed (an account added, removed, moved to another endpoint or
+   * project, or switched between AK/SK and IAM), it throws and the credentials in use stay.
+   */
   updateCredentials(config: VodConfig): void {
-    const next = new Map<string, SigningCredentials>();
-    for (const account of config.accounts) {
-      if (account.auth.type === 'aksk') {
-        next.set(account.name, account.auth.credentials);
+    const next = new Map(config.accounts.map(a => [a.name, a]));
+    for (const [name, { config: current }] of this.byName) {
+      const changed = next.get(name);
+      const what = !changed
+        ? 'was removed'
+        : changed.endpoint !== current.endpoint ||
+          changed.projectId !== current.projectId
+        ? 'has a new endpoint or project'
+        : changed.auth.type !== current.auth.type
+        ? `switched from ${authName(current)} to ${authName(changed)}`
+        : undefined;
+      if (what) {
+        throw new VodConfigError(
+          'vod.accounts',
+          `account ${name} ${what}; only credentials change without a restart`,
+        );
       }
     }
-    this.credentials = next;
+    const added = config.accounts.find(a => !this.byName.has(a.name));
+    if (added) {
+      throw new VodConfigError(
+        'vod.accounts',
+        `account ${added.name} is new; adding accounts needs a restart`,
+      );
+    }
+    this.credentials = akskCredentials(config);
+    for (const account of config.accounts) {
+      const entry = this.byName.get(account.name)!;
+      if (
+        account.auth.type === 'token' &&
+        JSON.stringify(entry.config.auth) !== JSON.stringify(account.auth)
+      ) {
+        this.iam.get(account.name)!.updateCredentials({
+          ...account.auth.iam,
+          projectId: account.projectId,
+        });
+      }
+      entry.config = { ...entry.config, auth: account.auth };
+    }
   }
 
   get(name: string): VodAccount | undefined {
@@ -100,16 +150,66 @@ export class VodAccounts {
     return [...this.byName.keys()];
   }
 
-  /** Names and project ids only: never a credential. */
+  /**
+   * Records that an account cannot reach VOD (e.g. its credentials are refused). Logged once
+   * when it starts or changes, not for every task that runs into it.
+   */
+  reportProblem(name: string, code: string, message: string, now: number) {
+    const current = this.problems.get(name);
+    if (current?.code === code && current.message === message) return;
+    this.problems.set(name, { code, message, since: current?.since ?? now });
+    this.deps.logger.error(
+      `VOD account ${name} cannot be used: ${message} (${code}); its prefetches wait in the queue until this is fixed`,
+    );
+  }
+
+  /** Records that an account works (again). */
+  reportWorking(name: string) {
+    if (this.problems.delete(name)) {
+      this.deps.logger.info(
+        `VOD account ${name} works again; its queued prefetches are being sent`,
+      );
+    }
+  }
+
+  problemOf(name: string): AccountProblem | undefined {
+    return this.problems.get(name);
+  }
+
+  /** Names, project ids and health only: never a credential. */
   summaries(): AccountSummary[] {
-    return [...this.byName.values()].map(({ config }) => ({
-      name: config.name,
-      projectId: config.projectId,
-      isDefault: config.name === this.defaultAccount,
-    }));
+    return [...this.byName.values()].map(({ config }) => {
+      const problem = this.problems.get(config.name);
+      return {
+        name: config.name,
+        projectId: config.projectId,
+        isDefault: config.name === this.defaultAccount,
+        ...(problem && {
+          problem: {
+            code: problem.code,
+            message: problem.message,
+            since: new Date(problem.since).toISOString(),
+          },
+        }),
+      };
+    });
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.byName.values()].map(a => a.client.close()));
   }
+}
+
+function akskCredentials(config: VodConfig): Map<string, SigningCredentials> {
+  const out = new Map<string, SigningCredentials>();
+  for (const account of config.accounts) {
+    if (account.auth.type === 'aksk') {
+      out.set(account.name, account.auth.credentials);
+    }
+  }
+  return out;
+}
+
+function authName(account: VodAccountConfig): string {
+  return account.auth.type === 'aksk' ? 'AK/SK' : 'IAM';
 }

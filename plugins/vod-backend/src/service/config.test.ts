@@ -31,10 +31,23 @@ describe('readVodConfig', () => {
       dailyQuota: 1000,
       createsPerMinute: 10,
       queriesPerMinute: 100,
-      allowedUrlPrefixes: [],
       auth: {
         type: 'aksk',
         credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
+      },
+    });
+    expect(config.accounts[0].allowedUrls.isEmpty).toBe(true);
+    expect(config).toMatchObject({
+      lookupTimeoutMs: 10_000,
+      // one call's timeouts and a 5 s margin
+      claimLeaseMs: 40_000,
+      queueTimeoutMs: 86_400_000,
+      idempotencyKeyTtlMs: 86_400_000,
+      retentionMs: undefined,
+      seedRoutes: {
+        maxWaitMs: 10_000,
+        queryMaxAgeMs: 10_000,
+        retryWindowMs: 600_000,
       },
     });
   });
@@ -116,9 +129,38 @@ describe('readVodConfig', () => {
       "Invalid config at 'vod.cacheTtl': must be a duration, zero or more",
     ],
     [
-      'a bad URL prefix',
+      'a URL prefix without a scheme',
       { accounts: [{ ...account, allowedUrlPrefixes: ['cdn'] }] },
       "Invalid config at 'vod.accounts[0].allowedUrlPrefixes[0]'",
+    ],
+    [
+      'a URL prefix with a user name',
+      {
+        accounts: [
+          {
+            ...account,
+            allowedUrlPrefixes: [
+              'https://cdn.example.com/',
+              'https://cdn.example.com@evil.net/',
+            ],
+          },
+        ],
+      },
+      "Invalid config at 'vod.accounts[0].allowedUrlPrefixes[1]': \"https://cdn.example.com@evil.net/\" must not contain a user name or password",
+    ],
+    [
+      'a URL prefix with a query',
+      {
+        accounts: [
+          { ...account, allowedUrlPrefixes: ['https://cdn.example.com/?a=1'] },
+        ],
+      },
+      "Invalid config at 'vod.accounts[0].allowedUrlPrefixes[0]': \"https://cdn.example.com/?a=1\" must not have a query string",
+    ],
+    [
+      'a zero retention',
+      { accounts: [account], retention: { days: 0 } },
+      "Invalid config at 'vod.retention': must be a positive duration",
     ],
     [
       'an unknown time zone',

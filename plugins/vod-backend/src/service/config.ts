@@ -2,6 +2,7 @@ import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
 import type { HttpTimeouts } from '../huaweicloud/http';
 import type { SigningCredentials } from '../huaweicloud/signer';
+import { UrlAllowList } from './UrlAllowList';
 
 /** One configured VOD account. */
 export interface VodAccountConfig {
@@ -20,7 +21,8 @@ export interface VodAccountConfig {
         };
       };
   dailyQuota: number;
-  allowedUrlPrefixes: string[];
+  /** `allowedUrlPrefixes`, parsed; empty: assets only. */
+  allowedUrls: UrlAllowList;
   createsPerMinute: number;
   queriesPerMinute: number;
 }
@@ -32,13 +34,34 @@ export interface VodConfig {
   maxUrlsPerPrefetch: number;
   /** How long permission decisions and catalog lookups are reused; 0: not at all. */
   cacheTtlMs: number;
+  /** How long a permission or catalog lookup may take before the request fails with 503. */
+  lookupTimeoutMs: number;
   timeouts: HttpTimeouts;
+  /**
+   * How long a claim on a task covers its one VOD call: the call's own timeouts and a margin. A
+   * claim older than that was interrupted (its process died) and is recovered.
+   */
+  claimLeaseMs: number;
   retryAttempts: number;
+  /** A prefetch still queued (never accepted by VOD) this long after it was made is given up. */
+  queueTimeoutMs: number;
+  /** Idempotency keys are forgotten this long after their first use. */
+  idempotencyKeyTtlMs: number;
+  /** Ended prefetches older than this are deleted; undefined: kept. */
+  retentionMs?: number;
   polling: {
     frequencyMs: number;
     initialDelayMs: number;
     maxDelayMs: number;
     expireAfterMs: number;
+  };
+  seedRoutes: {
+    /** Longest a caller waits for VOD: a rate slot for its call, or a live task query. */
+    maxWaitMs: number;
+    /** The seed query answers from the database while the task's data is younger. */
+    queryMaxAgeMs: number;
+    /** Identical seed calls by one caller within this window are one prefetch. */
+    retryWindowMs: number;
   };
 }
 
@@ -100,6 +123,14 @@ export function readVodConfig(root: Config): VodConfig {
     );
   }
 
+  const timeouts = {
+    connectMs: duration(config, 'timeouts.connect', 5_000),
+    headersMs: duration(config, 'timeouts.headers', 15_000),
+    bodyMs: duration(config, 'timeouts.body', 15_000),
+  };
+  const retention = config.has('retention')
+    ? duration(config, 'retention', 0)
+    : undefined;
   return {
     accounts,
     defaultAccount,
@@ -112,16 +143,33 @@ export function readVodConfig(root: Config): VodConfig {
     ),
     retryAttempts: positiveInt(config, 'retryAttempts', 'vod.retryAttempts', 3),
     cacheTtlMs: duration(config, 'cacheTtl', 5_000, { allowZero: true }),
-    timeouts: {
-      connectMs: duration(config, 'timeouts.connect', 5_000),
-      headersMs: duration(config, 'timeouts.headers', 15_000),
-      bodyMs: duration(config, 'timeouts.body', 15_000),
-    },
+    lookupTimeoutMs: duration(config, 'lookupTimeout', 10_000),
+    timeouts,
+    // One call is bounded by its timeouts (sendHttp enforces their sum); 5 s covers a paused
+    // process and clocks a little apart between replicas.
+    claimLeaseMs:
+      timeouts.connectMs + timeouts.headersMs + timeouts.bodyMs + 5_000,
+    queueTimeoutMs: duration(config, 'queueTimeout', 24 * 3600_000),
+    idempotencyKeyTtlMs: duration(
+      config,
+      'idempotencyKeyTtl',
+      24 * 3600_000,
+    ),
+    retentionMs: retention,
     polling: {
       frequencyMs: duration(config, 'polling.frequency', 10_000),
       initialDelayMs: duration(config, 'polling.initialDelay', 5_000),
       maxDelayMs: duration(config, 'polling.maxDelay', 300_000),
       expireAfterMs: duration(config, 'polling.expireAfter', 24 * 3600_000),
+    },
+    seedRoutes: {
+      maxWaitMs: duration(config, 'seedRoutes.maxWait', 10_000, {
+        allowZero: true,
+      }),
+      queryMaxAgeMs: duration(config, 'seedRoutes.queryMaxAge', 10_000, {
+        allowZero: true,
+      }),
+      retryWindowMs: duration(config, 'seedRoutes.retryWindow', 600_000),
     },
   };
 }
@@ -172,9 +220,10 @@ function readAccount(config: Config, key: string): VodAccountConfig {
     );
   }
 
-  const prefixes = config.getOptionalStringArray('allowedUrlPrefixes') ?? [];
-  prefixes.forEach((prefix, i) =>
-    url(prefix, `${key}.allowedUrlPrefixes[${i}]`),
+  const allowedUrls = UrlAllowList.parse(
+    config.getOptionalStringArray('allowedUrlPrefixes') ?? [],
+    (index, problem) =>
+      new VodConfigError(`${key}.allowedUrlPrefixes[${index}]`, problem),
   );
 
   return {
@@ -183,7 +232,7 @@ function readAccount(config: Config, key: string): VodAccountConfig {
     projectId,
     auth,
     dailyQuota: positiveInt(config, 'dailyQuota', `${key}.dailyQuota`, 1000),
-    allowedUrlPrefixes: prefixes,
+    allowedUrls,
     createsPerMinute: positiveInt(
       config,
       'rateLimit.createsPerMinute',

@@ -2,16 +2,26 @@ import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
 import type { HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
+  accountNameSchema,
+  assetIdSchema,
   createPrefetchRequestSchema,
+  entityRefSchema,
+  prefetchIdSchema,
   prefetchStatusSchema,
 } from '@mediaops/backstage-plugin-vod-common';
 import type express from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { spec } from '../schema/openapi';
 import type { PrefetchService } from './PrefetchService';
+import { parse } from './validation';
 
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
+
+const createdBySchema = z
+  .string()
+  .min(1)
+  .max(255, { error: 'must be at most 255 characters' });
 
 /** The vod plugin's own API, validated against its OpenAPI document. */
 export async function createRouter(options: {
@@ -22,6 +32,11 @@ export async function createRouter(options: {
   const router = createValidatedOpenApiRouter<typeof spec>(spec);
   const caller = (req: express.Request) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
+  const optional = <T extends z.ZodType>(
+    schema: T,
+    value: unknown,
+    field: string,
+  ) => (value === undefined ? undefined : parse(schema, value, field));
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -30,8 +45,9 @@ export async function createRouter(options: {
   router.post('/prefetches', async (req, res) => {
     const credentials = await caller(req);
     const input = parse(createPrefetchRequestSchema, req.body);
+    const key = req.header('idempotency-key');
     const { prefetch } = await service.create(input, credentials, {
-      idempotencyKey: req.header('idempotency-key'),
+      idempotency: key === undefined ? undefined : { key },
       request: req,
     });
     res.status(202).json(prefetch);
@@ -39,32 +55,43 @@ export async function createRouter(options: {
 
   router.get('/prefetches', async (req, res) => {
     const credentials = await caller(req);
-    const { limit, cursor, status, ...filter } = req.query;
-    const pageSize = limit === undefined ? DEFAULT_PAGE : Number(limit);
+    const q = req.query;
+    const pageSize = q.limit === undefined ? DEFAULT_PAGE : Number(q.limit);
     if (!(pageSize >= 1 && pageSize <= MAX_PAGE)) {
-      throw new InputError(`limit: must be 1 to ${MAX_PAGE}, got ${limit}`);
+      throw new InputError(`limit: must be 1 to ${MAX_PAGE}, got ${q.limit}`);
     }
     res.json(
       await service.list(
         {
-          ...filter,
-          status:
-            status === undefined
-              ? undefined
-              : parse(prefetchStatusSchema, status),
+          entityRef: optional(entityRefSchema, q.entityRef, 'entityRef'),
+          assetId: optional(assetIdSchema, q.assetId, 'assetId'),
+          account: optional(accountNameSchema, q.account, 'account'),
+          status: optional(prefetchStatusSchema, q.status, 'status'),
+          createdBy: optional(createdBySchema, q.createdBy, 'createdBy'),
         },
-        { limit: pageSize, cursor },
+        { limit: pageSize, cursor: q.cursor },
         credentials,
       ),
     );
   });
 
   router.get('/prefetches/:id', async (req, res) => {
-    res.json(await service.get(req.params.id, await caller(req)));
+    const credentials = await caller(req);
+    const id = parse(prefetchIdSchema, req.params.id, 'id');
+    res.json(await service.get(id, credentials));
   });
 
   router.get('/quota', async (req, res) => {
-    res.json(await service.quota(req.query.account, await caller(req)));
+    const credentials = await caller(req);
+    res.json(
+      await service.quota(
+        {
+          account: optional(accountNameSchema, req.query.account, 'account'),
+          entityRef: optional(entityRefSchema, req.query.entityRef, 'entityRef'),
+        },
+        credentials,
+      ),
+    );
   });
 
   router.get('/accounts', async (req, res) => {
@@ -72,24 +99,4 @@ export async function createRouter(options: {
   });
 
   return router;
-}
-
-/** Validates with a vod-common schema; a failure is a 400 naming each field. */
-export function parse<T extends z.ZodType>(
-  schema: T,
-  value: unknown,
-): z.output<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new InputError(
-      result.error.issues
-        .map(issue =>
-          issue.path.length
-            ? `${issue.path.join('.')}: ${issue.message}`
-            : issue.message,
-        )
-        .join('; '),
-    );
-  }
-  return result.data;
 }

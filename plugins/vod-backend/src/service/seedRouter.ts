@@ -2,8 +2,11 @@ import type { HttpAuthService } from '@backstage/backend-plugin-api';
 import { isError } from '@backstage/errors';
 import { vodCreatePrefetchRequestSchema } from '@mediaops/backstage-plugin-vod-common';
 import express, { Router } from 'express';
+import { RateLimitWaitError } from '../huaweicloud/RateLimiter';
 import { VodRequestError } from '../huaweicloud/VodRequestError';
-import type { PrefetchService } from './PrefetchService';
+import { abortOnDisconnect } from './abortOnDisconnect';
+import { formatPath } from './validation';
+import type { SeedCreateOutcome, SeedPrefetches } from './SeedPrefetches';
 
 const PATH = '/v1.0/:projectId/asset/preheating';
 
@@ -13,6 +16,7 @@ export class SeedError extends Error {
     readonly httpStatus: number,
     readonly code: string,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -26,9 +30,9 @@ export class SeedError extends Error {
  */
 export function createSeedRouter(options: {
   httpAuth: HttpAuthService;
-  service: PrefetchService;
+  seed: SeedPrefetches;
 }): Router {
-  const { httpAuth, service } = options;
+  const { httpAuth, seed } = options;
   const router = Router();
   router.use(PATH, express.text({ type: () => true, limit: '64kb' }));
 
@@ -37,29 +41,17 @@ export function createSeedRouter(options: {
       const credentials = await httpAuth.credentials(req, {
         allow: ['user', 'service'],
       });
-      const account = accountOf(service, req.params.projectId);
+      const account = seed.account(req.params.projectId);
       const body = seedBody(req.body);
-      // At most 10 URLs or one asset: one VOD call.
-      const { prefetch, outcomes } = await service.createAndSend(
-        {
-          account: account.config.name,
-          assetId: body.asset_id,
-          urls: body.urls,
-        },
-        credentials,
-        req,
-      );
-      const [outcome] = outcomes;
-      if (outcome?.kind === 'accepted') {
+      const outcome = await seed.create(account, body, credentials, {
+        idempotencyKey: idempotencyKeyOf(req),
+        request: req,
+        signal: abortOnDisconnect(res),
+      });
+      if (outcome.kind === 'accepted') {
         res.status(202).json({ task_id: outcome.taskId });
-      } else if (outcome?.kind === 'rejected') {
-        throw new SeedError(400, outcome.code, outcome.message);
       } else {
-        throw new SeedError(
-          503,
-          'PORTAL.0503',
-          `VOD did not confirm the prefetch; it is recorded as ${prefetch.id} and stays queued`,
-        );
+        throw seedErrorOfOutcome(outcome);
       }
     } catch (error) {
       sendSeedError(res, error);
@@ -71,20 +63,23 @@ export function createSeedRouter(options: {
       const credentials = await httpAuth.credentials(req, {
         allow: ['user', 'service'],
       });
-      const account = accountOf(service, req.params.projectId);
+      const account = seed.account(req.params.projectId);
       const taskId = req.query.task_id;
-      if (typeof taskId !== 'string' || !taskId) {
-        throw illegal('task_id', 'task_id: is required');
+      if (typeof taskId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(taskId)) {
+        throw illegal(
+          'task_id',
+          'task_id: is required: one VOD task id (letters, digits, "-" or "_", at most 64)',
+        );
       }
       res.json(
-        await service.queryTask(account.config.name, taskId, credentials),
+        await seed.query(account, taskId, credentials, abortOnDisconnect(res)),
       );
     } catch (error) {
       sendSeedError(res, error);
     }
   });
 
-  // Body parser failures (too large, bad encoding) in the same shape.
+  // Body parser failures (too large, bad encoding or charset) in the same shape.
   router.use(
     PATH,
     (
@@ -100,16 +95,48 @@ export function createSeedRouter(options: {
   return router;
 }
 
-function accountOf(service: PrefetchService, projectId: string) {
-  const account = service.accountByProject(projectId);
-  if (!account) {
-    throw new SeedError(
-      404,
-      'PORTAL.0404',
-      `No VOD account of this portal has project ${projectId}`,
+function idempotencyKeyOf(req: express.Request): string | undefined {
+  const key = req.header('idempotency-key');
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw illegal(
+      'Idempotency-Key',
+      'Idempotency-Key: must be 1 to 255 printable ASCII characters',
     );
   }
-  return account;
+  return key;
+}
+
+function seedErrorOfOutcome(
+  outcome: Exclude<SeedCreateOutcome, { kind: 'accepted' }>,
+): SeedError {
+  switch (outcome.kind) {
+    case 'rejected':
+      return new SeedError(400, outcome.code, outcome.message);
+    case 'not-sent': {
+      const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+      return new SeedError(
+        429,
+        'PORTAL.0429',
+        `VOD's rate limit had no free slot for this prefetch in time; nothing was sent and no quota was spent. Retry after ${seconds} s.`,
+        { 'Retry-After': String(seconds) },
+      );
+    }
+    case 'in-doubt':
+      return new SeedError(
+        503,
+        'PORTAL.0503',
+        `The prefetch (recorded as ${outcome.prefetchId}) was sent to VOD, whose answer is not known yet. Send the same call again (same body, or same Idempotency-Key) to get its task id; it is never sent twice.`,
+        { 'Retry-After': '5' },
+      );
+    case 'no-answer':
+    default:
+      return new SeedError(
+        502,
+        'PORTAL.0502',
+        `VOD did not answer the prefetch (recorded as ${outcome.prefetchId}): ${outcome.message}. It is not sent again.`,
+      );
+  }
 }
 
 function illegal(field: string, detail: string): SeedError {
@@ -131,7 +158,7 @@ function seedBody(text: unknown) {
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue.path.length ? String(issue.path[0]) : 'asset_id';
-    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    const where = issue.path.length ? `${formatPath(issue.path)}: ` : '';
     throw illegal(field, `${where}${issue.message}`);
   }
   return result.data;
@@ -139,43 +166,90 @@ function seedBody(text: unknown) {
 
 /** The one mapper from any failure to VOD's `{error_code, error_msg}` body. */
 export function sendSeedError(res: express.Response, error: unknown) {
-  const [status, code, message] = seedErrorOf(error);
-  res.status(status).json({ error_code: code, error_msg: message });
+  if (res.headersSent || res.destroyed) return;
+  const seedError = seedErrorOf(error);
+  res
+    .status(seedError.httpStatus)
+    .set(seedError.headers)
+    .json({ error_code: seedError.code, error_msg: seedError.message });
 }
 
-function seedErrorOf(error: unknown): [number, string, string] {
-  if (error instanceof SeedError)
-    return [error.httpStatus, error.code, error.message];
-  if (error instanceof VodRequestError) {
-    return [
-      error.httpStatus ?? 502,
-      error.errorCode ?? 'PORTAL.0502',
-      error.errorMessage ?? error.message,
-    ];
+function seedErrorOf(error: unknown): SeedError {
+  if (error instanceof SeedError) return error;
+  if (error instanceof RateLimitWaitError) {
+    const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+    return new SeedError(
+      429,
+      'PORTAL.0429',
+      `VOD's query rate limit has no free slot now; retry after ${seconds} s`,
+      { 'Retry-After': String(seconds) },
+    );
   }
-  if (!isError(error)) return [500, 'PORTAL.0500', 'Internal error'];
+  if (error instanceof VodRequestError) return vodFailure(error);
+  if (!isError(error)) return new SeedError(500, 'PORTAL.0500', 'Internal error');
+  const status = (error as { status?: unknown }).status;
+  if (
+    (error as { expose?: unknown }).expose === true &&
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500
+  ) {
+    // A body parser refusal (too large, bad encoding, unknown charset): the client's doing.
+    return new SeedError(status, `PORTAL.0${status}`, error.message);
+  }
   switch (error.name) {
     case 'InputError':
-      return [
-        400,
-        'VOD.10053',
-        `The request parameter is illegal, illegal field: {${fieldOf(
-          error.message,
-        )}}. ${error.message}`,
-      ];
+      return illegal(fieldOf(error.message), error.message);
     case 'AuthenticationError':
-      return [401, 'PORTAL.0401', error.message];
+      return new SeedError(401, 'PORTAL.0401', error.message);
     case 'NotAllowedError':
-      return [403, 'PORTAL.0403', error.message];
+      return new SeedError(403, 'PORTAL.0403', error.message);
     case 'NotFoundError':
-      return [404, 'PORTAL.0404', error.message];
+      return new SeedError(404, 'PORTAL.0404', error.message);
+    case 'ConflictError':
+      return new SeedError(409, 'PORTAL.0409', error.message);
     case 'QuotaExceededError':
-      return [429, 'PORTAL.0429', error.message];
-    case 'PayloadTooLargeError':
-      return [413, 'PORTAL.0413', 'The request body is too large'];
+      return new SeedError(429, 'PORTAL.0429', error.message);
+    case 'ServiceUnavailableError':
+      return new SeedError(503, 'PORTAL.0503', error.message);
     default:
-      return [500, 'PORTAL.0500', 'Internal error'];
+      return new SeedError(500, 'PORTAL.0500', 'Internal error');
   }
+}
+
+/**
+ * VOD could not be asked, or answered in a way that is the portal's problem, not the caller's:
+ * its credentials refused (by VOD or IAM), VOD down or throttling, an answer that is not VOD's
+ * documented one. Only VOD's own refusal of the request itself (a 4xx) passes through.
+ */
+function vodFailure(error: VodRequestError): SeedError {
+  const status = error.httpStatus ?? 0;
+  if (
+    error.kind === 'http' &&
+    error.service === 'vod' &&
+    status >= 400 &&
+    status < 500 &&
+    !error.refusedCredentials &&
+    !error.isThrottled
+  ) {
+    return new SeedError(
+      status,
+      error.errorCode ?? `VOD.0${status}`,
+      error.errorMessage ?? error.message,
+    );
+  }
+  if (error.isThrottled) {
+    return new SeedError(503, 'PORTAL.0503', 'VOD is throttling this portal; retry later', {
+      'Retry-After': '5',
+    });
+  }
+  return new SeedError(
+    502,
+    'PORTAL.0502',
+    error.refusedCredentials
+      ? `${error.service === 'iam' ? 'IAM' : 'VOD'} refused this portal's credentials for the account; an operator must fix them`
+      : `VOD did not answer as expected (${error.kind}${status ? ` ${status}` : ''})`,
+  );
 }
 
 function fieldOf(message: string): string {

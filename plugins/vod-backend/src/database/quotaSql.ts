@@ -1,0 +1,52 @@
+import type { Knex } from 'knex';
+
+/**
+ * Spends `units` of an account's quota day only if they fit: one conditional UPDATE, atomic on
+ * every database, so concurrent transactions (and replicas) cannot overspend. The row is created
+ * on the day's first use.
+ */
+export async function reserveQuota(
+  trx: Knex.Transaction,
+  at: { account: string; quotaDay: string },
+  limit: number,
+  units: number,
+): Promise<boolean> {
+  const where = { account: at.account, quota_day: at.quotaDay };
+  const spend = () =>
+    trx('vod_quota_usage')
+      .where(where)
+      .andWhere('used', '<=', limit - units)
+      .increment('used', units);
+  if ((await spend()) > 0) return true;
+  const exists = await trx('vod_quota_usage').where(where).first();
+  if (exists) return false;
+  await trx('vod_quota_usage')
+    .insert({ ...where, used: 0 })
+    .onConflict(['account', 'quota_day'])
+    .ignore();
+  return (await spend()) > 0;
+}
+
+/** Gives units back to the quota day they were counted on (VOD did not take them). */
+export async function refundQuota(
+  trx: Knex.Transaction,
+  account: string,
+  quotaDay: string,
+  units: number,
+): Promise<void> {
+  await trx('vod_quota_usage')
+    .where({ account, quota_day: quotaDay })
+    .andWhere('used', '>=', units)
+    .decrement('used', units);
+}
+
+export async function quotaUsedIn(
+  db: Knex,
+  account: string,
+  quotaDay: string,
+): Promise<number> {
+  const row = await db('vod_quota_usage')
+    .where({ account, quota_day: quotaDay })
+    .first();
+  return row ? Number(row.used) : 0;
+}

@@ -1,0 +1,97 @@
+/** The longest streaming URL accepted, in characters. */
+export const MAX_STREAMING_URL_LENGTH = 2048;
+
+/** A streaming URL after parsing: its canonical form, or why it is refused. */
+export type StreamingUrlCheck =
+  | { ok: true; url: URL }
+  | { ok: false; reason: string };
+
+/**
+ * Parses a streaming URL the way the allow-list and VOD must see it, refusing every spelling that
+ * a parser, a CDN or an origin could read differently from us: control characters, whitespace,
+ * backslashes, a user name or password, a fragment, encoded `.` `/` `\` or control characters
+ * (and double encoding) in the path, and `.`/`..` path segments. What passes is returned in its
+ * canonical WHATWG form: lower-case scheme and host, no trailing dot on the host, no default
+ * port. That form is what gets checked, recorded and sent to VOD.
+ *
+ * Surrounding whitespace is not trimmed here (the schemas trim it: the seed's own example pads
+ * its URLs with spaces).
+ */
+export function parseStreamingUrl(raw: string): StreamingUrlCheck {
+  const refuse = (reason: string) => ({ ok: false as const, reason });
+  if (raw.length > MAX_STREAMING_URL_LENGTH) {
+    return refuse(
+      `must be at most ${MAX_STREAMING_URL_LENGTH} characters long`,
+    );
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(raw)) {
+    return refuse('must not contain control characters');
+  }
+  if (/\s/.test(raw)) return refuse('must not contain whitespace');
+  if (raw.includes('\\')) return refuse('must not contain a backslash');
+  const scheme = /^(https?):\/\//i.exec(raw);
+  if (!scheme) return refuse('must be an http(s) URL (http:// or https://)');
+
+  const rest = raw.slice(scheme[0].length);
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
+  const afterAuthority = authorityEnd < 0 ? '' : rest.slice(authorityEnd);
+  if (authority.includes('@')) {
+    return refuse('must not contain a user name or password (user@host)');
+  }
+  if (!authority) return refuse('must name a host');
+  if (raw.includes('#')) return refuse('must not contain a fragment (#…)');
+
+  const rawPath = afterAuthority.split('?', 1)[0];
+  if (/%(2e|2f|5c)/i.test(rawPath)) {
+    return refuse(
+      'must not contain an encoded ".", "/" or "\\" in its path (%2e, %2f, %5c)',
+    );
+  }
+  if (/%([01][0-9a-f]|7f)/i.test(rawPath)) {
+    return refuse('must not contain an encoded control character in its path');
+  }
+  if (/%25/i.test(rawPath)) {
+    return refuse('must not contain a double-encoded "%" in its path (%25)');
+  }
+  if (
+    rawPath
+      .split('/')
+      .some(segment => /^\.\.?$/.test(segment.split(';', 1)[0]))
+  ) {
+    return refuse('must not contain "." or ".." path segments');
+  }
+
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return refuse('is not a valid URL');
+  }
+  const host = parsed.hostname.replace(/\.$/, '');
+  if (!host) return refuse('must name a host');
+  const port = parsed.port ? `:${parsed.port}` : '';
+  return {
+    ok: true,
+    url: new URL(
+      `${parsed.protocol}//${host}${port}${parsed.pathname}${parsed.search}`,
+    ),
+  };
+}
+
+/**
+ * True when a (canonical) streaming URL is a file of the given media asset: VOD's playback URLs
+ * have the form `…/asset/<asset-id>/…`, so the path must hold the segment `asset` followed by the
+ * asset id and at least one more, non-empty, segment.
+ */
+export function isUrlOfAsset(url: URL, assetId: string): boolean {
+  const segments = url.pathname.split('/');
+  const id = assetId.toLowerCase();
+  for (let i = 0; i + 2 < segments.length; i++) {
+    if (segments[i] === 'asset' && segments[i + 1].toLowerCase() === id) {
+      return segments[segments.length - 1] !== '';
+    }
+  }
+  return false;
+}
