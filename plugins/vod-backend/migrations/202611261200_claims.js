@@ -11,7 +11,9 @@ exports.up = async function up(knex) {
     table
       .string('claim_token', 36)
       .nullable()
-      .comment('Set while a task is being sent; every later update of the send names it');
+      .comment(
+        'Set while a task is being sent; every later update of the send names it',
+      );
     table
       .bigInteger('lease_until')
       .nullable()
@@ -19,7 +21,9 @@ exports.up = async function up(knex) {
     table
       .string('quota_day', 10)
       .nullable()
-      .comment('The quota day the units count on: the day VOD received the call');
+      .comment(
+        'The quota day the units count on: the day VOD received the call',
+      );
     table
       .bigInteger('polled_at')
       .nullable()

@@ -106,7 +106,8 @@ describe('auditing and logging', () => {
     expect(event.fail).toHaveBeenCalledWith({
       error: expect.objectContaining({
         name: 'NotAllowedError',
-        message: 'You may not prefetch resource:default/trailer (vod.prefetch.create)',
+        message:
+          'You may not prefetch resource:default/trailer (vod.prefetch.create)',
       }),
       meta: { reason: 'NotAllowedError' },
     });
@@ -137,5 +138,91 @@ describe('auditing and logging', () => {
     expect(log).not.toContain(SK);
     expect(log).not.toContain('Signature=');
     expect(log).not.toContain(`Access=${AK}`);
+  });
+});
+
+describe('credentials stay out of the log at debug level', () => {
+  jest.setTimeout(30_000);
+  const CANARY = {
+    sk: 'canary-secret-access-key-0001',
+    securityToken: 'canary-security-token-0002',
+    password: 'canary-iam-password-0003',
+  };
+
+  /** Everything the backend logs while `run` runs, through the mock root logger. */
+  async function logOf(run: () => Promise<void>): Promise<string> {
+    const lines: string[] = [];
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map(
+      method =>
+        jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+          lines.push(args.map(String).join(' '));
+        }),
+    );
+    try {
+      await run();
+    } finally {
+      spies.forEach(spy => spy.mockRestore());
+    }
+    return lines.join('\n');
+  }
+
+  it('redacts the security token API Gateway echoes in a signature refusal', async () => {
+    const h = await startHarness({
+      account: {
+        secretAccessKey: CANARY.sk, // wrong: VOD answers APIGW.0301 with its canonical request
+        securityToken: CANARY.securityToken,
+      },
+      extraFeatures: [mockServices.rootLogger.factory({ level: 'debug' })],
+    });
+    try {
+      const log = await logOf(async () => {
+        await h
+          .http()
+          .post('/api/vod/prefetches')
+          .set(auth.allowed)
+          .send({ assetId: TRAILER_ASSET });
+        while (!h.sim.calls().some(c => c.errorCode === 'APIGW.0301')) {
+          await new Promise(resolve => setTimeout(resolve, 20));
+        }
+        await new Promise(resolve => setTimeout(resolve, 100));
+      });
+      expect(log).toContain('canonical'); // the echo was logged, at debug level
+      expect(log).toContain('x-security-token:[redacted]');
+      expect(log).not.toContain(CANARY.securityToken);
+      expect(log).not.toContain(CANARY.sk);
+      expect(log).not.toContain('Signature=');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('never logs the IAM password or an IAM token', async () => {
+    const withIam = await startHarness({
+      iamUser: { domain: 'mediaops', name: 'svc', password: CANARY.password },
+      extraFeatures: [mockServices.rootLogger.factory({ level: 'debug' })],
+    });
+    try {
+      const log = await logOf(async () => {
+        const res = await withIam
+          .http()
+          .post('/api/vod/prefetches')
+          .set(auth.allowed)
+          .send({ assetId: TRAILER_ASSET });
+        await withIam.waitFor(res.body.id, s => s === 'succeeded');
+        withIam.sim.reset(); // VOD forgets the token: the next call is refused, then renewed
+        withIam.sim.queueFault({ kind: 'reset-after', route: 'create' });
+        const again = await withIam
+          .http()
+          .post('/api/vod/prefetches')
+          .set(auth.allowed)
+          .send({ assetId: TRAILER_ASSET });
+        await withIam.waitFor(again.body.id, s => s === 'succeeded');
+      });
+      expect(withIam.sim.calls().some(c => c.auth === 'token')).toBe(true);
+      expect(log).not.toContain(CANARY.password);
+      expect(log).not.toMatch(/MIIsim[0-9a-f]/);
+    } finally {
+      await withIam.stop();
+    }
   });
 });

@@ -104,7 +104,12 @@ describe('vod backend routes', () => {
       ['a service', auth.service, 'ok'],
     ] as const)(
       'answers %s as expected on every route',
-      async (_who, headers, expected, exceptions: Record<string, number> = {}) => {
+      async (
+        _who,
+        headers,
+        expected,
+        exceptions: Record<string, number> = {},
+      ) => {
         const table: Array<[string, number]> = [];
         for (const route of routes()) {
           const res = await route.send(h.http()).set(headers);
@@ -385,15 +390,58 @@ describe('vod backend routes', () => {
       ).toBe(true);
     });
 
+    const cursor = (value: unknown) =>
+      Buffer.from(JSON.stringify(value)).toString('base64url');
+    const ID = '7d1f3c2a-0b1e-4c5d-9e8f-0a1b2c3d4e5f';
     it.each([
-      ['an unknown status', '/api/vod/prefetches?status=done'],
-      ['an unknown query parameter', '/api/vod/prefetches?colour=red'],
-      ['a page too large', '/api/vod/prefetches?limit=1000'],
-      ['a forged cursor', '/api/vod/prefetches?cursor=abc'],
-      ['an unknown account', '/api/vod/quota?account=eu'],
-    ])('refuses %s with 400', async (_name, path) => {
+      ['an unknown status', '/api/vod/prefetches?status=done', 'status'],
+      [
+        'an unknown query parameter',
+        '/api/vod/prefetches?colour=red',
+        'colour',
+      ],
+      ['a page too large', '/api/vod/prefetches?limit=1000', 'limit'],
+      ['a forged cursor', '/api/vod/prefetches?cursor=abc', 'cursor:'],
+      [
+        'a cursor with a fractional time',
+        `/api/vod/prefetches?cursor=${cursor([1.5, ID])}`,
+        'cursor:',
+      ],
+      [
+        'a cursor with a time beyond any bigint',
+        `/api/vod/prefetches?cursor=${cursor([1e21, ID])}`,
+        'cursor:',
+      ],
+      [
+        'a cursor whose id is no id',
+        `/api/vod/prefetches?cursor=${cursor([1, "x' or 1=1"])}`,
+        'cursor:',
+      ],
+      [
+        'an entityRef filter that is no entity reference',
+        '/api/vod/prefetches?entityRef=nope',
+        'entityRef: must be an entity reference',
+      ],
+      [
+        'two entityRef filters',
+        '/api/vod/prefetches?entityRef=a:b/c&entityRef=d:e/f',
+        'entityRef',
+      ],
+      [
+        'an assetId filter that is no asset id',
+        '/api/vod/prefetches?assetId=xyz',
+        'assetId: must be a media asset id',
+      ],
+      [
+        'a createdBy filter too long',
+        `/api/vod/prefetches?createdBy=${'u'.repeat(300)}`,
+        'createdBy: must be at most 255 characters',
+      ],
+      ['an unknown account', '/api/vod/quota?account=eu', 'account:'],
+    ])('refuses %s with 400 naming it', async (_name, path, named) => {
       const res = await h.http().get(path).set(auth.allowed);
       expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain(named);
     });
 
     it('answers 404 for an unknown prefetch, and 400 for an id that is none', async () => {

@@ -49,7 +49,9 @@ export const vodPlugin = createBackendPlugin({
         const now = () => Date.now();
         deps.permissionsRegistry.addPermissions(vodPermissions);
 
-        const store = await DatabaseVodStore.create({ database: deps.database });
+        const store = await DatabaseVodStore.create({
+          database: deps.database,
+        });
         const accounts = VodAccounts.fromConfig(vodConfig, { logger });
         // Rotated credentials apply without a restart; a change beyond them is refused whole.
         config.subscribe?.(() => {
@@ -63,8 +65,15 @@ export const vodPlugin = createBackendPlugin({
         });
 
         const quota = new QuotaLedger(store, vodConfig.quotaTimeZone);
-        const lookups = { ttlMs: vodConfig.cacheTtlMs, timeoutMs: vodConfig.lookupTimeoutMs };
-        const permissions = new PermissionDecisions(deps.permissions, auth, lookups);
+        const lookups = {
+          ttlMs: vodConfig.cacheTtlMs,
+          timeoutMs: vodConfig.lookupTimeoutMs,
+        };
+        const permissions = new PermissionDecisions(
+          deps.permissions,
+          auth,
+          lookups,
+        );
         const catalog = new CatalogLookup(deps.catalog, auth, lookups);
         const access = new PrefetchAccess(permissions, auth);
         const dispatcher = new Dispatcher({
@@ -120,7 +129,9 @@ export const vodPlugin = createBackendPlugin({
         });
 
         httpRouter.use(createSeedRouter({ httpAuth: deps.httpAuth, seed }));
-        httpRouter.use(await createRouter({ httpAuth: deps.httpAuth, service }));
+        httpRouter.use(
+          await createRouter({ httpAuth: deps.httpAuth, service }),
+        );
         // Every route needs a Backstage user or service token, except the liveness probe.
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 

@@ -220,8 +220,7 @@ export const accountSummarySchema = z.object({
 /** A prefetch id as the backend issues it: a UUID. */
 export const prefetchIdSchema = z
   .string({ error: 'must be a string' })
-  .regex(
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-    { error: 'must be a prefetch id (a UUID)' },
-  )
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+    error: 'must be a prefetch id (a UUID)',
+  })
   .transform(id => id.toLowerCase());

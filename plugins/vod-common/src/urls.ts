@@ -56,9 +56,7 @@ export function parseStreamingUrl(raw: string): StreamingUrlCheck {
     return refuse('must not contain a double-encoded "%" in its path (%25)');
   }
   if (
-    rawPath
-      .split('/')
-      .some(segment => /^\.\.?$/.test(segment.split(';', 1)[0]))
+    rawPath.split('/').some(segment => /^\.\.?$/.test(segment.split(';', 1)[0]))
   ) {
     return refuse('must not contain "." or ".." path segments');
   }

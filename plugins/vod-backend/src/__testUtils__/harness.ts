@@ -11,7 +11,11 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { BackendFeature } from '@backstage/backend-plugin-api';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
-import { startVodSimulator, VodSimulator } from '@mediaops/vod-simulator';
+import {
+  SimulatedAccount,
+  startVodSimulator,
+  VodSimulator,
+} from '@mediaops/vod-simulator';
 import request from 'supertest';
 import vodPlugin from '..';
 
@@ -90,7 +94,7 @@ function decide(
   user: string | undefined,
   permission: string,
   resourceRef?: string,
-): AuthorizeResult {
+): AuthorizeResult.ALLOW | AuthorizeResult.DENY {
   if (permission === 'catalog.entity.read') {
     return user === users.blind ? DENY : ALLOW;
   }
@@ -120,7 +124,10 @@ function decideConditional(
 /** Every decision asked, as "<user> <permission>" (resource-less ones prefixed "conditional"). */
 export const permissionChecks: string[] = [];
 const userOf = (credentials: { principal: unknown }) => {
-  const principal = credentials.principal as { type: string; userEntityRef?: string };
+  const principal = credentials.principal as {
+    type: string;
+    userEntityRef?: string;
+  };
   return principal.type === 'user' ? principal.userEntityRef : undefined;
 };
 const permissions = mockServices.permissions.mock({
@@ -145,7 +152,11 @@ const permissions = mockServices.permissions.mock({
               result,
               pluginId: 'catalog',
               resourceType: 'catalog-entity',
-              conditions: { rule: 'IS_ENTITY_OWNER', resourceType: 'catalog-entity', params: {} },
+              conditions: {
+                rule: 'IS_ENTITY_OWNER',
+                resourceType: 'catalog-entity',
+                params: {},
+              },
             }
           : { result }
       ) as any;
@@ -166,11 +177,23 @@ export async function startHarness(
   options: {
     vod?: Record<string, unknown>;
     account?: Record<string, unknown>;
+    /** Changes to the simulator's account. */
+    simAccount?: Partial<SimulatedAccount>;
+    /** Authenticate with this IAM user (the simulator knows it) instead of AK/SK. */
+    iamUser?: { domain: string; name: string; password: string };
     extraFeatures?: BackendFeature[];
   } = {},
 ): Promise<Harness> {
   const sim = await startVodSimulator({
-    accounts: [{ projectId: PROJECT, accessKeyId: AK, secretAccessKey: SK }],
+    accounts: [
+      {
+        projectId: PROJECT,
+        accessKeyId: AK,
+        secretAccessKey: SK,
+        ...(options.iamUser && { iamUsers: [options.iamUser] }),
+        ...options.simAccount,
+      },
+    ],
     assets: { [TRAILER_ASSET]: {}, [DOC_ASSET]: {}, [LOOSE_ASSET]: {} },
     processingMs: 300,
     createsPerMinute: 10_000,
@@ -187,8 +210,16 @@ export async function startHarness(
                 name: 'main',
                 endpoint: sim.url,
                 projectId: PROJECT,
-                accessKeyId: AK,
-                secretAccessKey: SK,
+                ...(options.iamUser
+                  ? {
+                      iam: {
+                        endpoint: sim.url,
+                        domainName: options.iamUser.domain,
+                        userName: options.iamUser.name,
+                        password: options.iamUser.password,
+                      },
+                    }
+                  : { accessKeyId: AK, secretAccessKey: SK }),
                 allowedUrlPrefixes: [
                   'https://example.com/asset/',
                   'https://cdn.example.com/',

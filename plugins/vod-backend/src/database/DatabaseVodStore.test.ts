@@ -101,13 +101,31 @@ describe.each(databases.eachSupportedId())(
 
     it('replays an idempotency key with the same request and refuses it with another', async () => {
       const first = await store.createPrefetch(
-        newPrefetch({ idempotency: { key: 'k1', requestHash: 'h1', expiresAt: T0 + 86_400_000 } }),
+        newPrefetch({
+          idempotency: {
+            key: 'k1',
+            requestHash: 'h1',
+            expiresAt: T0 + 86_400_000,
+          },
+        }),
       );
       const again = await store.createPrefetch(
-        newPrefetch({ idempotency: { key: 'k1', requestHash: 'h1', expiresAt: T0 + 86_400_000 } }),
+        newPrefetch({
+          idempotency: {
+            key: 'k1',
+            requestHash: 'h1',
+            expiresAt: T0 + 86_400_000,
+          },
+        }),
       );
       const other = await store.createPrefetch(
-        newPrefetch({ idempotency: { key: 'k1', requestHash: 'h2', expiresAt: T0 + 86_400_000 } }),
+        newPrefetch({
+          idempotency: {
+            key: 'k1',
+            requestHash: 'h2',
+            expiresAt: T0 + 86_400_000,
+          },
+        }),
       );
       expect(again).toEqual({
         kind: 'replayed',
@@ -119,7 +137,11 @@ describe.each(databases.eachSupportedId())(
       const someoneElse = await store.createPrefetch(
         newPrefetch({
           createdBy: 'user:default/li.wei',
-          idempotency: { key: 'k1', requestHash: 'h2', expiresAt: T0 + 86_400_000 },
+          idempotency: {
+            key: 'k1',
+            requestHash: 'h2',
+            expiresAt: T0 + 86_400_000,
+          },
         }),
       );
       expect(someoneElse.kind).toBe('created');
@@ -270,7 +292,13 @@ describe.each(databases.eachSupportedId())(
       expect(await firstPending()).toBeUndefined();
 
       expect(
-        await store.markAccepted(task, 'token-1', 'vodtask1', T0 + 1, T0 + 1000),
+        await store.markAccepted(
+          task,
+          'token-1',
+          'vodtask1',
+          T0 + 1,
+          T0 + 1000,
+        ),
       ).toBe(true);
       expect((await store.getPrefetch(id))!.status).toBe('processing');
       expect(await store.findVodTask('vodtask1')).toMatchObject({
@@ -282,7 +310,11 @@ describe.each(databases.eachSupportedId())(
       });
       expect(await store.dueForPolling(T0 + 999, 10)).toEqual([]);
       const [open] = await store.dueForPolling(T0 + 1000, 10);
-      expect(open).toMatchObject({ taskId: 'vodtask1', pollCount: 0, sentAt: T0 });
+      expect(open).toMatchObject({
+        taskId: 'vodtask1',
+        pollCount: 0,
+        sentAt: T0,
+      });
 
       await store.recordPoll(
         open.rowId,
@@ -384,7 +416,10 @@ describe.each(databases.eachSupportedId())(
       const failed = await store.getPrefetch(task.prefetchId);
       expect(failed).toMatchObject({
         status: 'failed',
-        error: { code: 'VOD_NO_ANSWER', message: expect.stringContaining('sent twice') },
+        error: {
+          code: 'VOD_NO_ANSWER',
+          message: expect.stringContaining('sent twice'),
+        },
       });
       expect(await store.quotaUsed('main', '2026-11-25')).toBe(1); // may have been spent at VOD
     });
@@ -396,7 +431,13 @@ describe.each(databases.eachSupportedId())(
         await claim(task.rowId, 'slow');
         await store.recoverInterruptedClaims(T0 + 5000);
         expect(
-          await store.markAccepted(task, 'slow', 'vodtask-late', T0 + 6000, T0 + 7000),
+          await store.markAccepted(
+            task,
+            'slow',
+            'vodtask-late',
+            T0 + 6000,
+            T0 + 7000,
+          ),
         ).toBe(true);
         expect(await firstPending()).toBeUndefined();
         expect(await taskRow(task.rowId)).toMatchObject({
@@ -412,10 +453,22 @@ describe.each(databases.eachSupportedId())(
         await store.recoverInterruptedClaims(T0 + 5000);
         expect(await claim(task.rowId, 'fast', T0 + 5001)).toBe('claimed');
         expect(
-          await store.markAccepted(task, 'slow', 'vodtask-late', T0 + 6000, T0 + 7000),
+          await store.markAccepted(
+            task,
+            'slow',
+            'vodtask-late',
+            T0 + 6000,
+            T0 + 7000,
+          ),
         ).toBe(false);
         expect(
-          await store.markAccepted(task, 'fast', 'vodtask-2', T0 + 6001, T0 + 7000),
+          await store.markAccepted(
+            task,
+            'fast',
+            'vodtask-2',
+            T0 + 6001,
+            T0 + 7000,
+          ),
         ).toBe(true);
         expect((await taskRow(task.rowId)).task_id).toBe('vodtask-2');
       });
@@ -426,7 +479,13 @@ describe.each(databases.eachSupportedId())(
         await claim(task.rowId, 'slow');
         await store.recoverInterruptedClaims(T0 + 5000);
         await claim(task.rowId, 'fast', T0 + 5001);
-        await store.markAccepted(task, 'fast', 'vodtask-2', T0 + 5002, T0 + 5003);
+        await store.markAccepted(
+          task,
+          'fast',
+          'vodtask-2',
+          T0 + 5002,
+          T0 + 5003,
+        );
         await store.recordPoll(
           task.rowId,
           [{ url: 'https://a/1', status: 'succeed' }],
@@ -434,10 +493,16 @@ describe.each(databases.eachSupportedId())(
           T0 + 7000,
         );
         const late = { code: 'VOD.10062', message: 'late' };
-        expect(await store.markRejected(task.rowId, 'slow', late, T0 + 8000)).toBe(false);
-        expect(await store.markUncertain(task.rowId, 'slow', late, T0 + 8000)).toBe(false);
+        expect(
+          await store.markRejected(task.rowId, 'slow', late, T0 + 8000),
+        ).toBe(false);
+        expect(
+          await store.markUncertain(task.rowId, 'slow', late, T0 + 8000),
+        ).toBe(false);
         await store.releaseClaim(task.rowId, 'slow', T0 + 8000);
-        expect((await store.getPrefetch(task.prefetchId))!.status).toBe('succeeded');
+        expect((await store.getPrefetch(task.prefetchId))!.status).toBe(
+          'succeeded',
+        );
         expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
       });
 
@@ -448,7 +513,10 @@ describe.each(databases.eachSupportedId())(
         await store.releaseClaim(task.rowId, 'not-mine', T0);
         expect((await taskRow(task.rowId)).status).toBe('sending');
         await store.releaseClaim(task.rowId, 'mine', T0);
-        expect(await firstPending()).toMatchObject({ rowId: task.rowId, sendCount: 0 });
+        expect(await firstPending()).toMatchObject({
+          rowId: task.rowId,
+          sendCount: 0,
+        });
       });
     });
 
@@ -461,18 +529,26 @@ describe.each(databases.eachSupportedId())(
       expect(await store.quotaUsed('main', '2026-11-26')).toBe(1);
       expect((await taskRow(task.rowId)).quota_day).toBe('2026-11-26');
       // A refusal gives it back to the day it counts on.
-      await store.markRejected(task.rowId, 't', { code: 'x', message: 'y' }, T0);
+      await store.markRejected(
+        task.rowId,
+        't',
+        { code: 'x', message: 'y' },
+        T0,
+      );
       expect(await store.quotaUsed('main', '2026-11-26')).toBe(0);
     });
 
-    it("leaves a task queued when the day it is sent has no room for it", async () => {
+    it('leaves a task queued when the day it is sent has no room for it', async () => {
       await store.createPrefetch(newPrefetch());
       await store.createPrefetch(
         newPrefetch({ quotaDay: '2026-11-26', quotaLimit: 1 }),
       );
       const [old] = await store.pendingTasks('main', 1, 0);
       expect(
-        await claim(old.rowId, 't', T0, { quotaDay: '2026-11-26', quotaLimit: 1 }),
+        await claim(old.rowId, 't', T0, {
+          quotaDay: '2026-11-26',
+          quotaLimit: 1,
+        }),
       ).toBe('over-quota');
       expect((await taskRow(old.rowId)).status).toBe('pending');
       expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
@@ -518,7 +594,11 @@ describe.each(databases.eachSupportedId())(
         forgetKey: true,
       };
       expect(
-        await store.failUnsentTasks({ prefetchId: task.prefetchId }, outcome, T0),
+        await store.failUnsentTasks(
+          { prefetchId: task.prefetchId },
+          outcome,
+          T0,
+        ),
       ).toBe(0);
       expect((await taskRow(task.rowId)).status).toBe('sending');
     });
@@ -563,7 +643,12 @@ describe.each(databases.eachSupportedId())(
       const task = await firstPending();
       await claim(task.rowId);
       await store.markAccepted(task, 'token-1', 'v', T0, T0);
-      await store.recordPoll(task.rowId, [{ url: 'https://a', status: 'succeed' }], T0 + 1, T0 + 2);
+      await store.recordPoll(
+        task.rowId,
+        [{ url: 'https://a', status: 'succeed' }],
+        T0 + 1,
+        T0 + 2,
+      );
       await store.createPrefetch(newPrefetch({ now: T0 })); // still pending: kept
       expect(await store.prunePrefetches(T0 + 1, 10)).toBe(0);
       expect(await store.prunePrefetches(T0 + 2, 10)).toBe(1);
@@ -619,32 +704,50 @@ describe.each(databases.eachSupportedId())(
       );
       expect(onlyA.items).toHaveLength(3);
       expect(
-        (await store.listPrefetches({ status: 'succeeded' }, { limit: 10 }, all))
-          .items,
+        (
+          await store.listPrefetches(
+            { status: 'succeeded' },
+            { limit: 10 },
+            all,
+          )
+        ).items,
       ).toEqual([]);
     });
 
     it('lists only what the visibility lets through', async () => {
-      await store.createPrefetch(newPrefetch({ entityRef: 'resource:default/a' }));
-      await store.createPrefetch(newPrefetch({ entityRef: 'resource:default/b' }));
+      await store.createPrefetch(
+        newPrefetch({ entityRef: 'resource:default/a' }),
+      );
+      await store.createPrefetch(
+        newPrefetch({ entityRef: 'resource:default/b' }),
+      );
       await store.createPrefetch(newPrefetch({ createdBy: 'user:default/me' }));
-      await store.createPrefetch(newPrefetch({ createdBy: 'user:default/other' }));
+      await store.createPrefetch(
+        newPrefetch({ createdBy: 'user:default/other' }),
+      );
       const seen = async (visibility: PrefetchVisibility) =>
         (await store.listPrefetches({}, { limit: 10 }, visibility)).items
           .map(p => p.entityRef ?? p.createdBy)
           .sort();
-      expect(await seen({ entities: 'none', adhoc: { createdBy: 'user:default/me' } })).toEqual([
-        'user:default/me',
-      ]);
-      expect(await seen({ entities: { except: ['resource:default/a'] }, adhoc: 'all' })).toEqual([
+      expect(
+        await seen({
+          entities: 'none',
+          adhoc: { createdBy: 'user:default/me' },
+        }),
+      ).toEqual(['user:default/me']);
+      expect(
+        await seen({
+          entities: { except: ['resource:default/a'] },
+          adhoc: 'all',
+        }),
+      ).toEqual([
         'resource:default/b',
         'user:default/me',
         'user:default/other',
       ]);
-      expect(await seen({ entities: 'all', adhoc: { createdBy: 'nobody' } })).toEqual([
-        'resource:default/a',
-        'resource:default/b',
-      ]);
+      expect(
+        await seen({ entities: 'all', adhoc: { createdBy: 'nobody' } }),
+      ).toEqual(['resource:default/a', 'resource:default/b']);
     });
 
     it('migrates down and up again', async () => {

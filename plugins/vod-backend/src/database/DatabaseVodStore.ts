@@ -50,7 +50,12 @@ const MIGRATIONS = resolvePackagePath(
 /** Most plain creates written in one transaction. */
 const MAX_BATCH = 100;
 
-const TERMINAL_STATUSES = ['succeeded', 'failed', 'partially_failed', 'expired'];
+const TERMINAL_STATUSES = [
+  'succeeded',
+  'failed',
+  'partially_failed',
+  'expired',
+];
 
 /** VodStore on the plugin's database (SQLite, PostgreSQL or MySQL/MariaDB) through knex. */
 export class DatabaseVodStore implements VodStore {
@@ -654,7 +659,9 @@ export class DatabaseVodStore implements VodStore {
         for (const prefetchId of new Set(tasks.map(t => t.prefetch_id))) {
           const sent = await trx('vod_tasks')
             .where({ prefetch_id: prefetchId })
-            .andWhere(q => q.where('send_count', '>', 0).orWhereNotNull('task_id'))
+            .andWhere(q =>
+              q.where('send_count', '>', 0).orWhereNotNull('task_id'),
+            )
             .first('id');
           if (!sent) {
             await trx('vod_idempotency_keys')
@@ -845,7 +852,8 @@ function applyVisibility(
     else if (entities !== 'none') {
       q.orWhere(q2 => {
         q2.whereNotNull('entity_ref');
-        if (entities.except.length) q2.whereNotIn('entity_ref', entities.except);
+        if (entities.except.length)
+          q2.whereNotIn('entity_ref', entities.except);
       });
     }
     if (adhoc === 'all') q.orWhereNull('entity_ref');

@@ -446,7 +446,10 @@ describe('VodClient against the VOD simulator', () => {
       await vod.queryPrefetch(taskId);
       await expect(
         vod.queryPrefetch(taskId, { maxWaitMs: 1000 }),
-      ).rejects.toMatchObject({ name: 'RateLimitWaitError', retryAfterMs: 60_000 });
+      ).rejects.toMatchObject({
+        name: 'RateLimitWaitError',
+        retryAfterMs: 60_000,
+      });
       expect(queries()).toHaveLength(1);
     });
   });
@@ -482,7 +485,10 @@ describe('VodClient against the VOD simulator', () => {
       await vod.createPrefetch({ assetId: ASSET });
       sim.reset(); // the simulator forgets the tokens it issued
       const refused = await failure(vod.createPrefetch({ assetId: ASSET }));
-      expect(refused).toMatchObject({ httpStatus: 401, mayHaveReachedVod: false });
+      expect(refused).toMatchObject({
+        httpStatus: 401,
+        mayHaveReachedVod: false,
+      });
       await vod.createPrefetch({ assetId: ASSET });
       expect(sim.calls().map(c => [c.route, c.status])).toEqual([
         ['create', 401],
@@ -498,7 +504,12 @@ describe('VodClient against the VOD simulator', () => {
       const tasks = sim.calls().length;
       sim.advance(24 * 3600_000 + 1); // the simulator's token expired, ours looks valid
       await vod.queryPrefetch(taskId);
-      expect(sim.calls().slice(tasks).map(c => [c.route, c.status])).toEqual([
+      expect(
+        sim
+          .calls()
+          .slice(tasks)
+          .map(c => [c.route, c.status]),
+      ).toEqual([
         ['query', 401],
         ['iam', 201],
         ['query', 200],

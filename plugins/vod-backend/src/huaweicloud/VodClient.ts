@@ -101,7 +101,12 @@ export class VodClient {
       projectId: options.projectId,
       auth: options.auth,
       timeouts,
-      retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 5_000, ...options.retry },
+      retry: {
+        attempts: 3,
+        baseDelayMs: 200,
+        maxDelayMs: 5_000,
+        ...options.retry,
+      },
       limiters: {
         create: limiter(options.rateLimits?.createsPerMinute, 10),
         query: limiter(options.rateLimits?.queriesPerMinute, 100),
@@ -149,7 +154,11 @@ export class VodClient {
       signal,
       beforeSend,
     });
-    const parsed = parseAnswer(vodCreatePrefetchResponseSchema, answer, 'create');
+    const parsed = parseAnswer(
+      vodCreatePrefetchResponseSchema,
+      answer,
+      'create',
+    );
     return { taskId: parsed.task_id, requestId: answer.requestId };
   }
 
@@ -181,16 +190,15 @@ export class VodClient {
           attempt--;
           continue;
         }
-        if (
-          attempt >= this.parts.retry.attempts ||
-          !isRetryableQuery(error)
-        ) {
+        if (attempt >= this.parts.retry.attempts || !isRetryableQuery(error)) {
           throw error;
         }
         const delay = this.backoff(attempt, error);
         this.parts.logger?.warn(
           this.redact(
-            `${what} failed (${error.message}); try ${attempt + 1} in ${delay} ms`,
+            `${what} failed (${error.message}); try ${
+              attempt + 1
+            } in ${delay} ms`,
           ),
         );
         await this.parts.clock.sleep(delay, options.signal);
@@ -324,7 +332,9 @@ export class VodClient {
       // API Gateway explains a signature refusal with the canonical request it computed: useful
       // for clock-skew and signing bugs, but only for whoever reads the debug log, and only
       // without the credential headers it echoes.
-      this.parts.logger?.debug(this.redact(`${what}: ${errorCode} ${errorMessage}`));
+      this.parts.logger?.debug(
+        this.redact(`${what}: ${errorCode} ${errorMessage}`),
+      );
       errorMessage = errorMessage
         .replace(/[,;]?\s*canonical\s*request.*$/is, '')
         .trim();
@@ -345,7 +355,10 @@ export class VodClient {
 
   private backoff(attempt: number, error: VodRequestError): number {
     const { retry, random } = this.parts;
-    const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+    const cap = Math.min(
+      retry.maxDelayMs,
+      retry.baseDelayMs * 2 ** (attempt - 1),
+    );
     const jittered = Math.floor(random() * cap);
     // After a throttling refusal wait at least a base delay, so the next try is not immediate.
     return error.isThrottled ? Math.max(jittered, retry.baseDelayMs) : jittered;
@@ -354,7 +367,8 @@ export class VodClient {
 
 /** Queries are safe to repeat after throttling, a 5xx or a broken connection. */
 function isRetryableQuery(error: VodRequestError): boolean {
-  if (error.kind === 'invalid-response' || error.service === 'iam') return false;
+  if (error.kind === 'invalid-response' || error.service === 'iam')
+    return false;
   if (error.kind === 'http') {
     return error.httpStatus === 429 || (error.httpStatus ?? 0) >= 500;
   }

@@ -1,5 +1,9 @@
 /** Headers whose values are credentials, wherever they are echoed (lower case). */
-const CREDENTIAL_HEADERS = ['authorization', 'x-security-token', 'x-auth-token'];
+const CREDENTIAL_HEADERS = [
+  'authorization',
+  'x-security-token',
+  'x-auth-token',
+];
 
 const HEADER_LINE = new RegExp(
   `(${CREDENTIAL_HEADERS.join('|')})(\\s*[:=]\\s*)[^\\s,;"]+`,
@@ -17,7 +21,8 @@ export function redactCredentials(
 ): string {
   let out = text.replace(HEADER_LINE, '$1$2[redacted]');
   for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
+    if (secret && secret.length >= 4)
+      out = out.split(secret).join('[redacted]');
   }
   return out;
 }

@@ -67,12 +67,16 @@ export class Dispatcher {
     this.outcomes.setMaxListeners(0);
   }
 
-  /** Starts draining an account's outbox in the background (again, if it is draining now). */
-  wake(account: string): void {
-    if (this.stopping.signal.aborted) return;
-    if (this.running.has(account)) {
+  /**
+   * Starts draining an account's outbox in the background (again, once more, if it is draining
+   * now). The promise settles when this run ends; it never rejects.
+   */
+  wake(account: string): Promise<void> {
+    if (this.stopping.signal.aborted) return Promise.resolve();
+    const current = this.running.get(account);
+    if (current) {
       this.again.add(account);
-      return;
+      return current;
     }
     const run = this.drain(account)
       .catch(error =>
@@ -83,9 +87,10 @@ export class Dispatcher {
       )
       .finally(() => {
         this.running.delete(account);
-        if (this.again.delete(account)) this.wake(account);
+        if (this.again.delete(account)) void this.wake(account);
       });
     this.running.set(account, run);
+    return run;
   }
 
   /** Recovers interrupted calls, gives up stale queued work, then drains every account. */
@@ -113,7 +118,8 @@ export class Dispatcher {
     if (expired > 0) {
       logger.warn(`${expired} queued prefetch task(s) were given up unsent`);
     }
-    for (const account of this.options.accounts.names()) this.wake(account);
+    for (const account of this.options.accounts.names())
+      void this.wake(account);
   }
 
   /**
@@ -126,15 +132,18 @@ export class Dispatcher {
     signal?: AbortSignal,
   ): Promise<SendOutcome | undefined> {
     return new Promise(resolve => {
-      const done = (outcome?: SendOutcome) => {
+      let timer: NodeJS.Timeout | undefined = undefined;
+      const listener = (outcome?: SendOutcome) => {
         clearTimeout(timer);
-        this.outcomes.off(prefetchId, done);
+        this.outcomes.off(prefetchId, listener);
         signal?.removeEventListener('abort', onAbort);
         resolve(outcome);
       };
-      const onAbort = () => done();
-      const timer = setTimeout(done, Math.max(0, ms));
-      this.outcomes.on(prefetchId, done);
+      function onAbort() {
+        listener();
+      }
+      timer = setTimeout(listener, Math.max(0, ms));
+      this.outcomes.on(prefetchId, listener);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -170,7 +179,21 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Sends one task. An IAM token VOD refuses has been forgotten by the client: the task is tried
+   * once more at once, with a new token, before the refusal counts.
+   */
   private async send(task: OutboxTask): Promise<SendOutcome> {
+    const outcome = await this.sendOnce(task, true);
+    return outcome.kind === 'deferred' && outcome.tokenRefused
+      ? this.sendOnce(task, false)
+      : outcome;
+  }
+
+  private async sendOnce(
+    task: OutboxTask,
+    firstTry: boolean,
+  ): Promise<SendOutcome & { tokenRefused?: boolean }> {
     const { store, accounts, now, logger } = this.options;
     const account = accounts.get(task.account);
     if (!account) {
@@ -207,12 +230,14 @@ export class Dispatcher {
       return { kind: 'accepted', taskId };
     } catch (error) {
       if (error instanceof NotClaimed) {
-        return { kind: error.reason === 'over-quota' ? 'over-quota' : 'skipped' };
+        return {
+          kind: error.reason === 'over-quota' ? 'over-quota' : 'skipped',
+        };
       }
       if (!claimed) {
         // Nothing was written: the rate slot wait was stopped, or the credentials (an IAM token)
         // could not be had.
-        return this.deferred(task, account, error);
+        return this.deferred(task, account, error, firstTry);
       }
       if (!(error instanceof VodRequestError)) {
         await store.markUncertain(
@@ -225,7 +250,7 @@ export class Dispatcher {
       }
       if (!error.mayHaveReachedVod) {
         await store.releaseClaim(task.rowId, token, now());
-        return this.deferred(task, account, error);
+        return this.deferred(task, account, error, firstTry);
       }
       accounts.reportWorking(task.account);
       const reason = {
@@ -262,23 +287,33 @@ export class Dispatcher {
     task: OutboxTask,
     account: VodAccount,
     error: unknown,
-  ): SendOutcome {
+    firstTry: boolean,
+  ): SendOutcome & { tokenRefused?: boolean } {
     const { accounts, logger, now } = this.options;
     const message = error instanceof Error ? error.message : String(error);
+    const code =
+      error instanceof VodRequestError
+        ? error.errorCode ?? error.kind
+        : 'NOT_SENT';
     if (error instanceof VodRequestError && error.refusedCredentials) {
+      if (
+        firstTry &&
+        error.service === 'vod' &&
+        account.config.auth.type === 'token'
+      ) {
+        return { kind: 'deferred', code, message, tokenRefused: true };
+      }
       accounts.reportProblem(
         account.config.name,
-        error.service === 'iam' ? 'IAM_CREDENTIALS_REFUSED' : 'VOD_CREDENTIALS_REFUSED',
+        error.service === 'iam'
+          ? 'IAM_CREDENTIALS_REFUSED'
+          : 'VOD_CREDENTIALS_REFUSED',
         error.errorMessage ?? error.message,
         now(),
       );
     } else if (!this.stopping.signal.aborted) {
       logger.warn(`prefetch ${task.prefetchId} not sent yet: ${message}`);
     }
-    const code =
-      error instanceof VodRequestError
-        ? error.errorCode ?? error.kind
-        : 'NOT_SENT';
     return { kind: 'deferred', code, message };
   }
 
@@ -318,9 +353,13 @@ export class Dispatcher {
           `VOD accepted prefetch ${task.prefetchId} as VOD task ${taskId}, but recording it failed (try ${attempt}); trying again: ${error}`,
         );
         if (this.stopping.signal.aborted) return;
-        await new Promise(resolve => setTimeout(resolve, delay));
+        await sleep(delay);
         delay = Math.min(delay * 2, 5_000);
       }
     }
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
 }

@@ -52,7 +52,10 @@ describe('PermissionDecisions', () => {
 
   it('asks once per user, permission and resource within the TTL', async () => {
     const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, authService, { ttlMs: 5_000, now: clock });
+    const decisions = new PermissionDecisions(service, authService, {
+      ttlMs: 5_000,
+      now: clock,
+    });
     expect(await decisions.authorize([{ permission: read }], alice)).toEqual([
       AuthorizeResult.ALLOW,
     ]);
@@ -81,7 +84,10 @@ describe('PermissionDecisions', () => {
 
   it('asks only what it does not know, in one round trip, and keeps the order', async () => {
     const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, authService, { ttlMs: 5_000, now: clock });
+    const decisions = new PermissionDecisions(service, authService, {
+      ttlMs: 5_000,
+      now: clock,
+    });
     await decisions.authorize(
       [{ permission: create, resourceRef: 'resource:default/a' }],
       alice,
@@ -108,7 +114,10 @@ describe('PermissionDecisions', () => {
 
   it('shares one round trip among concurrent identical checks', async () => {
     const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, authService, { ttlMs: 5_000, now: clock });
+    const decisions = new PermissionDecisions(service, authService, {
+      ttlMs: 5_000,
+      now: clock,
+    });
     await Promise.all(
       Array.from({ length: 20 }, () =>
         decisions.authorize([{ permission: read }], alice),
@@ -119,7 +128,10 @@ describe('PermissionDecisions', () => {
 
   it('asks every time with a zero TTL, and never keeps a failed round trip', async () => {
     const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, authService, { ttlMs: 0, now: clock });
+    const decisions = new PermissionDecisions(service, authService, {
+      ttlMs: 0,
+      now: clock,
+    });
     await decisions.authorize([{ permission: read }], alice);
     await decisions.authorize([{ permission: read }], alice);
     expect(calls).toHaveLength(2);
@@ -128,7 +140,10 @@ describe('PermissionDecisions', () => {
     (failing.service.authorize as jest.Mock).mockRejectedValueOnce(
       new Error('permission backend down'),
     );
-    const cached = new PermissionDecisions(failing.service, authService, { ttlMs: 5_000, now: clock });
+    const cached = new PermissionDecisions(failing.service, authService, {
+      ttlMs: 5_000,
+      now: clock,
+    });
     await expect(
       cached.authorize([{ permission: read }], alice),
     ).rejects.toThrow('permission backend down');
@@ -139,7 +154,10 @@ describe('PermissionDecisions', () => {
 
   it('passes services through: Backstage decides them without a round trip', async () => {
     const { service, calls } = recordingPermissions(new Set());
-    const decisions = new PermissionDecisions(service, authService, { ttlMs: 5_000, now: clock });
+    const decisions = new PermissionDecisions(service, authService, {
+      ttlMs: 5_000,
+      now: clock,
+    });
     const plugin = mockCredentials.service('plugin:scaffolder');
     await decisions.authorize([{ permission: read }], plugin);
     await decisions.authorize([{ permission: read }], plugin);
@@ -148,7 +166,10 @@ describe('PermissionDecisions', () => {
 
   it('keeps sessions apart: a new sign-in of the same user is asked again', async () => {
     const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, authService, { ttlMs: 5_000, now: clock });
+    const decisions = new PermissionDecisions(service, authService, {
+      ttlMs: 5_000,
+      now: clock,
+    });
     const session = (expiresAt: number) => ({
       ...alice,
       expiresAt: new Date(expiresAt),

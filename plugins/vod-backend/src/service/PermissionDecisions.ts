@@ -40,14 +40,10 @@ export class PermissionDecisions {
     requests: AuthorizePermissionRequest[],
     credentials: BackstageCredentials,
   ): Promise<AuthorizeResult[]> {
-    return this.decide(
-      'definitive',
-      requests,
-      credentials,
-      async asked =>
-        (await this.permissions.authorize(asked, { credentials })).map(
-          d => d.result,
-        ),
+    return this.decide('definitive', requests, credentials, async asked =>
+      (await this.permissions.authorize(asked, { credentials })).map(
+        d => d.result,
+      ),
     );
   }
 

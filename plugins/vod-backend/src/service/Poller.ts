@@ -68,7 +68,9 @@ export class Poller {
         );
       } else {
         logger.warn(
-          `could not query VOD task ${task.taskId}: ${(error as Error).message}`,
+          `could not query VOD task ${task.taskId}: ${
+            (error as Error).message
+          }`,
         );
       }
       await store.deferPoll(task.rowId, next, now());

@@ -87,9 +87,12 @@ export class PrefetchAccess {
     ]);
     const none = see === DENY || read === DENY;
     const all = see === ALLOW && read === ALLOW;
+    let entities: PrefetchVisibility['entities'] = { except: [] };
+    if (none) entities = 'none';
+    else if (all) entities = 'all';
     return {
       visibility: {
-        entities: none ? 'none' : all ? 'all' : { except: [] },
+        entities,
         adhoc:
           adhoc === ALLOW
             ? 'all'

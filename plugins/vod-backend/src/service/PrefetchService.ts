@@ -127,9 +127,9 @@ export class PrefetchService {
       if (result.kind === 'over-quota') {
         const units = tasks.reduce((sum, t) => sum + t.units, 0);
         throw new QuotaExceededError(
-          `The daily prefetch quota of account ${account.config.name} is used up: ${
-            result.used
-          } of ${
+          `The daily prefetch quota of account ${
+            account.config.name
+          } is used up: ${result.used} of ${
             account.config.dailyQuota
           } used, this prefetch needs ${units}. It resets at ${this.deps.quota
             .resetsAt(at)
@@ -144,7 +144,7 @@ export class PrefetchService {
           account: account.config.name,
         },
       });
-      this.deps.dispatcher.wake(account.config.name);
+      void this.deps.dispatcher.wake(account.config.name);
       return {
         prefetch: result.prefetch,
         replayed: result.kind === 'replayed',
@@ -163,11 +163,14 @@ export class PrefetchService {
     const access = prefetch
       ? await this.deps.access.readAccess(prefetch, credentials)
       : 'hidden';
-    if (access === 'hidden') throw new NotFoundError(`There is no prefetch ${id}`);
+    if (access === 'hidden')
+      throw new NotFoundError(`There is no prefetch ${id}`);
     if (access === 'denied') {
       throw new NotAllowedError(
         prefetch!.entityRef
-          ? `You may not see the prefetches of ${prefetch!.entityRef} (vod.prefetch.read)`
+          ? `You may not see the prefetches of ${
+              prefetch!.entityRef
+            } (vod.prefetch.read)`
           : 'You may not see prefetches that belong to no catalog entity and that you did not start (vod.prefetch.adhoc.read)',
       );
     }
@@ -204,13 +207,19 @@ export class PrefetchService {
       let readable: Set<string> | undefined;
       if (perEntity) {
         const refs = [
-          ...new Set(batch.items.flatMap(p => (p.entityRef ? [p.entityRef] : []))),
+          ...new Set(
+            batch.items.flatMap(p => (p.entityRef ? [p.entityRef] : [])),
+          ),
         ];
         readable = await access.readableEntities(refs, credentials);
         refs.filter(ref => !readable!.has(ref)).forEach(ref => hidden.add(ref));
       }
       for (const prefetch of batch.items) {
-        if (!prefetch.entityRef || !readable || readable.has(prefetch.entityRef)) {
+        if (
+          !prefetch.entityRef ||
+          !readable ||
+          readable.has(prefetch.entityRef)
+        ) {
           items.push(prefetch);
         }
       }
@@ -229,7 +238,11 @@ export class PrefetchService {
   ): Promise<Quota> {
     let name = at.account;
     if (at.entityRef) {
-      name = await this.accountOfReadableEntity(at.entityRef, at.account, credentials);
+      name = await this.accountOfReadableEntity(
+        at.entityRef,
+        at.account,
+        credentials,
+      );
     } else if (!(await this.deps.access.mayReadAccounts(credentials))) {
       throw mayNotReadAccounts();
     }
@@ -238,7 +251,11 @@ export class PrefetchService {
     if (!account) {
       throw new InputError(`account: there is no VOD account named "${name}"`);
     }
-    return this.deps.quota.quota(name, account.config.dailyQuota, this.deps.now());
+    return this.deps.quota.quota(
+      name,
+      account.config.dailyQuota,
+      this.deps.now(),
+    );
   }
 
   async accounts(credentials: BackstageCredentials) {
@@ -270,7 +287,9 @@ export class PrefetchService {
     }
     const name = getVodAccount(entity) ?? this.deps.accounts.defaultAccount;
     if (asked !== undefined && asked !== name) {
-      throw new InputError(`account: ${ref} is prefetched with account ${name}`);
+      throw new InputError(
+        `account: ${ref} is prefetched with account ${name}`,
+      );
     }
     return name;
   }
@@ -308,7 +327,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A cursor this API returned: a whole, non-negative time in ms and a prefetch id. */
 function decodeCursor(value: string): PrefetchCursor {
   try {
-    const decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    const decoded = JSON.parse(
+      Buffer.from(value, 'base64url').toString('utf8'),
+    );
     if (Array.isArray(decoded) && decoded.length === 2) {
       const [createdAt, id] = decoded;
       if (
@@ -325,4 +346,3 @@ function decodeCursor(value: string): PrefetchCursor {
   }
   throw new InputError('cursor: not a cursor this API returned');
 }
-

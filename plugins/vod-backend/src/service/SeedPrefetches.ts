@@ -6,11 +6,7 @@ import type {
   VodCreatePrefetchRequest,
 } from '@mediaops/backstage-plugin-vod-common';
 import type { Request } from 'express';
-import {
-  isTerminal,
-  NO_ANSWER_CODE,
-  NOT_SENT_CODE,
-} from '../database/status';
+import { isTerminal, NO_ANSWER_CODE, NOT_SENT_CODE } from '../database/status';
 import type { TaskState, VodStore } from '../database/VodStore';
 import type { VodConfig } from './config';
 import type { Dispatcher } from './Dispatcher';
@@ -24,8 +20,16 @@ export type SeedCreateOutcome =
   | { kind: 'accepted'; taskId: string }
   /** VOD refused the call: its own code and message. */
   | { kind: 'rejected'; code: string; message: string }
-  /** Not sent within the wait: given up, quota back; retrying is safe. */
-  | { kind: 'not-sent'; prefetchId: string; retryAfterMs: number }
+  /**
+   * Not sent within the wait: given up, quota back; retrying is safe. `problem`: the account
+   * cannot reach VOD at all (e.g. its credentials are refused).
+   */
+  | {
+      kind: 'not-sent';
+      prefetchId: string;
+      retryAfterMs: number;
+      problem?: { code: string; message: string };
+    }
   /** Sent, answer not known yet: the same call again answers with the task id. */
   | { kind: 'in-doubt'; prefetchId: string }
   /** Sent twice without an answer: VOD may hold it; it is never sent again. */
@@ -80,7 +84,11 @@ export class SeedPrefetches {
     account: VodAccount,
     body: VodCreatePrefetchRequest & { asset_id?: string; urls?: string[] },
     credentials: BackstageCredentials,
-    options: { idempotencyKey?: string; request?: Request; signal: AbortSignal },
+    options: {
+      idempotencyKey?: string;
+      request?: Request;
+      signal: AbortSignal;
+    },
   ): Promise<SeedCreateOutcome> {
     const { config } = this.deps;
     const idempotency = options.idempotencyKey
@@ -129,7 +137,11 @@ export class SeedPrefetches {
         return { kind: 'accepted', taskId: outcome.taskId };
       }
       if (outcome?.kind === 'rejected') {
-        return { kind: 'rejected', code: outcome.code, message: outcome.message };
+        return {
+          kind: 'rejected',
+          code: outcome.code,
+          message: outcome.message,
+        };
       }
     }
     const givenUp = await store.failUnsentTasks(
@@ -138,7 +150,9 @@ export class SeedPrefetches {
         status: 'failed',
         error: {
           code: NOT_SENT_CODE,
-          message: `VOD's rate limit for account ${account.config.name} had no free slot in time; nothing was sent and the quota was given back`,
+          message: `not sent to VOD within ${
+            config.seedRoutes.maxWaitMs / 1000
+          } s of being asked for on the seed route; nothing was sent and the quota was given back`,
         },
         forgetKey: true,
       },
@@ -146,10 +160,14 @@ export class SeedPrefetches {
     );
     if (givenUp > 0) {
       const perCall = 60_000 / account.config.createsPerMinute;
+      const problem = this.deps.accounts.problemOf(account.config.name);
       return {
         kind: 'not-sent',
         prefetchId,
         retryAfterMs: Math.max(account.client.expectedCreateWait(), perCall),
+        ...(problem && {
+          problem: { code: problem.code, message: problem.message },
+        }),
       };
     }
     const [state] = await store.taskStates(prefetchId);
@@ -171,7 +189,9 @@ export class SeedPrefetches {
     const { store, access, now, config } = this.deps;
     const task = await store.findVodTask(taskId);
     const unknown = () =>
-      new NotFoundError(`task_id: no prefetch of this portal has VOD task ${taskId}`);
+      new NotFoundError(
+        `task_id: no prefetch of this portal has VOD task ${taskId}`,
+      );
     if (!task || task.account !== account.config.name) throw unknown();
     const readable = await access.readAccess(task, credentials);
     if (readable === 'hidden') throw unknown();

@@ -1,11 +1,7 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
-import {
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-} from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   getVodAccount,
@@ -122,10 +118,12 @@ export class TargetResolver {
     if (input.urls && input.urls.length > max) {
       throw refuse.tooManyUrls(max, input.urls.length);
     }
-    if (input.entityRef) return this.forEntity(input.entityRef, input, credentials);
+    if (input.entityRef)
+      return this.forEntity(input.entityRef, input, credentials);
     if (input.assetId) {
       const entity = await this.deps.catalog.entityNamingAsset(input.assetId);
-      if (entity) return this.forAssetOf(entity, input.assetId, input, credentials);
+      if (entity)
+        return this.forAssetOf(entity, input.assetId, input, credentials);
     }
     return this.adhoc(input, credentials);
   }
@@ -142,7 +140,9 @@ export class TargetResolver {
           { permission: catalogEntityReadPermission, resourceRef: ref },
           { permission: vodPrefetchCreatePermission, resourceRef: ref },
           // Asked at once, in the same round trip, in case the URLs need it.
-          ...(input.urls ? [{ permission: vodPrefetchAdhocCreatePermission }] : []),
+          ...(input.urls
+            ? [{ permission: vodPrefetchAdhocCreatePermission }]
+            : []),
         ],
         credentials,
       ),

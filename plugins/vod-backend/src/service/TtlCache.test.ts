@@ -49,7 +49,11 @@ describe('TtlCache', () => {
   });
 
   it('drops the oldest entries beyond its size', async () => {
-    const cache = new TtlCache<string>({ ttlMs: 60_000, now: clock, maxEntries: 2 });
+    const cache = new TtlCache<string>({
+      ttlMs: 60_000,
+      now: clock,
+      maxEntries: 2,
+    });
     await cache.get('a', async () => 'a1');
     await cache.get('b', async () => 'b1');
     await cache.get('c', async () => 'c1');

@@ -74,4 +74,62 @@ describe('VodAccounts', () => {
     expect(accounts.byProjectId('nope')).toBeUndefined();
     await accounts.close();
   });
+
+  it('refuses a new config that switches an account to IAM, keeping the keys in use', async () => {
+    const accounts = VodAccounts.fromConfig(config('AK2', 'new-secret'), {
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const switched = readVodConfig(
+      new ConfigReader({
+        vod: {
+          accounts: [
+            {
+              name: 'main',
+              endpoint: sim.url,
+              projectId: PROJECT,
+              iam: {
+                endpoint: sim.url,
+                domainName: 'd',
+                userName: 'u',
+                password: 'p',
+              },
+            },
+            {
+              name: 'eu',
+              endpoint: 'https://vod.eu.example.com',
+              projectId: 'p-eu',
+              accessKeyId: 'x',
+              secretAccessKey: 'y',
+            },
+          ],
+        },
+      }),
+    );
+    expect(() => accounts.updateCredentials(switched)).toThrow(
+      "Invalid config at 'vod.accounts': account main switched from AK/SK to IAM; only credentials change without a restart",
+    );
+    // Still signing with the keys it had: nothing undefined, nothing half-applied.
+    await expect(
+      accounts.get('main')!.client.createPrefetch({ assetId: ASSET }),
+    ).resolves.toHaveProperty('taskId');
+    await accounts.close();
+  });
+
+  it('refuses a new config that adds or removes an account as a whole', async () => {
+    const accounts = VodAccounts.fromConfig(config('AK2', 'new-secret'), {
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const only = (name: string) => {
+      const full = config('AK9', 'rotated');
+      return { ...full, accounts: full.accounts.filter(a => a.name === name) };
+    };
+    expect(() => accounts.updateCredentials(only('main'))).toThrow(
+      'account eu was removed',
+    );
+    // The rejected change rotated nothing.
+    await expect(
+      accounts.get('main')!.client.createPrefetch({ assetId: ASSET }),
+    ).resolves.toHaveProperty('taskId');
+    await accounts.close();
+  });
 });

@@ -97,15 +97,7 @@ export class VodAccounts {
   updateCredentials(config: VodConfig): void {
     const next = new Map(config.accounts.map(a => [a.name, a]));
     for (const [name, { config: current }] of this.byName) {
-      const changed = next.get(name);
-      const what = !changed
-        ? 'was removed'
-        : changed.endpoint !== current.endpoint ||
-          changed.projectId !== current.projectId
-        ? 'has a new endpoint or project'
-        : changed.auth.type !== current.auth.type
-        ? `switched from ${authName(current)} to ${authName(changed)}`
-        : undefined;
+      const what = beyondCredentials(current, next.get(name));
       if (what) {
         throw new VodConfigError(
           'vod.accounts',
@@ -212,4 +204,22 @@ function akskCredentials(config: VodConfig): Map<string, SigningCredentials> {
 
 function authName(account: VodAccountConfig): string {
   return account.auth.type === 'aksk' ? 'AK/SK' : 'IAM';
+}
+
+/** What changed about an account besides its credentials, if anything. */
+function beyondCredentials(
+  current: VodAccountConfig,
+  changed: VodAccountConfig | undefined,
+): string | undefined {
+  if (!changed) return 'was removed';
+  if (
+    changed.endpoint !== current.endpoint ||
+    changed.projectId !== current.projectId
+  ) {
+    return 'has a new endpoint or project';
+  }
+  if (changed.auth.type !== current.auth.type) {
+    return `switched from ${authName(current)} to ${authName(changed)}`;
+  }
+  return undefined;
 }

@@ -146,7 +146,7 @@ describe('readVodConfig', () => {
           },
         ],
       },
-      "Invalid config at 'vod.accounts[0].allowedUrlPrefixes[1]': \"https://cdn.example.com@evil.net/\" must not contain a user name or password",
+      'Invalid config at \'vod.accounts[0].allowedUrlPrefixes[1]\': "https://cdn.example.com@evil.net/" must not contain a user name or password',
     ],
     [
       'a URL prefix with a query',
@@ -155,7 +155,7 @@ describe('readVodConfig', () => {
           { ...account, allowedUrlPrefixes: ['https://cdn.example.com/?a=1'] },
         ],
       },
-      "Invalid config at 'vod.accounts[0].allowedUrlPrefixes[0]': \"https://cdn.example.com/?a=1\" must not have a query string",
+      'Invalid config at \'vod.accounts[0].allowedUrlPrefixes[0]\': "https://cdn.example.com/?a=1" must not have a query string',
     ],
     [
       'a zero retention',

@@ -150,11 +150,7 @@ export function readVodConfig(root: Config): VodConfig {
     claimLeaseMs:
       timeouts.connectMs + timeouts.headersMs + timeouts.bodyMs + 5_000,
     queueTimeoutMs: duration(config, 'queueTimeout', 24 * 3600_000),
-    idempotencyKeyTtlMs: duration(
-      config,
-      'idempotencyKeyTtl',
-      24 * 3600_000,
-    ),
+    idempotencyKeyTtlMs: duration(config, 'idempotencyKeyTtl', 24 * 3600_000),
     retentionMs: retention,
     polling: {
       frequencyMs: duration(config, 'polling.frequency', 10_000),

@@ -87,7 +87,11 @@ export async function createRouter(options: {
       await service.quota(
         {
           account: optional(accountNameSchema, req.query.account, 'account'),
-          entityRef: optional(entityRefSchema, req.query.entityRef, 'entityRef'),
+          entityRef: optional(
+            entityRefSchema,
+            req.query.entityRef,
+            'entityRef',
+          ),
         },
         credentials,
       ),

@@ -114,6 +114,13 @@ function seedErrorOfOutcome(
     case 'rejected':
       return new SeedError(400, outcome.code, outcome.message);
     case 'not-sent': {
+      if (outcome.problem) {
+        return new SeedError(
+          502,
+          'PORTAL.0502',
+          `This portal's VOD account cannot be used at the moment: ${outcome.problem.message} (${outcome.problem.code}). Nothing was sent and no quota was spent.`,
+        );
+      }
       const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
       return new SeedError(
         429,
@@ -186,7 +193,8 @@ function seedErrorOf(error: unknown): SeedError {
     );
   }
   if (error instanceof VodRequestError) return vodFailure(error);
-  if (!isError(error)) return new SeedError(500, 'PORTAL.0500', 'Internal error');
+  if (!isError(error))
+    return new SeedError(500, 'PORTAL.0500', 'Internal error');
   const status = (error as { status?: unknown }).status;
   if (
     (error as { expose?: unknown }).expose === true &&
@@ -239,16 +247,25 @@ function vodFailure(error: VodRequestError): SeedError {
     );
   }
   if (error.isThrottled) {
-    return new SeedError(503, 'PORTAL.0503', 'VOD is throttling this portal; retry later', {
-      'Retry-After': '5',
-    });
+    return new SeedError(
+      503,
+      'PORTAL.0503',
+      'VOD is throttling this portal; retry later',
+      {
+        'Retry-After': '5',
+      },
+    );
   }
   return new SeedError(
     502,
     'PORTAL.0502',
     error.refusedCredentials
-      ? `${error.service === 'iam' ? 'IAM' : 'VOD'} refused this portal's credentials for the account; an operator must fix them`
-      : `VOD did not answer as expected (${error.kind}${status ? ` ${status}` : ''})`,
+      ? `${
+          error.service === 'iam' ? 'IAM' : 'VOD'
+        } refused this portal's credentials for the account; an operator must fix them`
+      : `VOD did not answer as expected (${error.kind}${
+          status ? ` ${status}` : ''
+        })`,
   );
 }
 

@@ -1,0 +1,315 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { startVodSimulator, VodSimulator } from '@mediaops/vod-simulator';
+import type { Knex } from 'knex';
+import { DatabaseVodStore } from '../database/DatabaseVodStore';
+import type { NewPrefetch, VodStore } from '../database/VodStore';
+import { systemClock } from '../huaweicloud/RateLimiter';
+import { readVodConfig } from './config';
+import { Dispatcher } from './Dispatcher';
+import { Poller } from './Poller';
+import { QuotaLedger } from './QuotaLedger';
+import { VodAccounts } from './VodAccounts';
+
+// The dispatcher and the poller on the real store (SQLite) against the simulator over HTTP, all
+// on one injected clock, so that quota days, leases and expiry can be walked through.
+
+jest.setTimeout(30_000);
+
+const PROJECT = '0123456789abcdef0123456789abcdef';
+const AK = 'QTWAOYTTINDUT2QVKYUC';
+const SK = 'MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc';
+const ASSET = 'f488337c31c8e4622f1590735b134c65';
+/** 23:59 on 25 November in Beijing: VOD's quota day is about to turn. */
+const BEFORE_MIDNIGHT = Date.parse('2026-11-25T15:59:00Z');
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+describe('the outbox: dispatcher and poller', () => {
+  let knex: Knex;
+  let store: VodStore;
+  let sim: VodSimulator;
+  let time: number;
+  const now = () => time;
+  const log = {
+    info: [] as string[],
+    warn: [] as string[],
+    error: [] as string[],
+  };
+  const logger = {
+    debug() {},
+    info: (m: string) => log.info.push(m),
+    warn: (m: string) => log.warn.push(m),
+    error: (m: string) => log.error.push(m),
+  };
+  let counter = 0;
+  const parts: Array<{ close(): Promise<void> }> = [];
+
+  beforeAll(async () => {
+    knex = await databases.init('SQLITE_3');
+    store = await DatabaseVodStore.fromKnex(knex);
+    sim = await startVodSimulator({
+      accounts: [
+        {
+          projectId: PROJECT,
+          accessKeyId: AK,
+          secretAccessKey: SK,
+          iamUsers: [{ domain: 'mediaops', name: 'svc', password: 'pw' }],
+        },
+      ],
+      assets: { [ASSET]: {} },
+      processingMs: 10,
+      createsPerMinute: 10_000,
+      queriesPerMinute: 10_000,
+      now,
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(parts.map(p => p.close()));
+    await sim.close();
+  });
+  beforeEach(async () => {
+    time = BEFORE_MIDNIGHT;
+    sim.reset();
+    sim.setFaults({});
+    for (const key of Object.keys(log)) log[key as keyof typeof log].length = 0;
+    for (const table of [
+      'vod_idempotency_keys',
+      'vod_task_results',
+      'vod_tasks',
+      'vod_prefetches',
+      'vod_quota_usage',
+    ]) {
+      await knex(table).delete();
+    }
+  });
+
+  function setup(
+    options: {
+      account?: Record<string, unknown>;
+      store?: VodStore;
+      claimLeaseMs?: number;
+    } = {},
+  ) {
+    const config = readVodConfig(
+      new ConfigReader({
+        vod: {
+          accounts: [
+            {
+              name: 'main',
+              endpoint: sim.url,
+              projectId: PROJECT,
+              accessKeyId: AK,
+              secretAccessKey: SK,
+              dailyQuota: 5,
+              rateLimit: { createsPerMinute: 10_000, queriesPerMinute: 10_000 },
+              ...options.account,
+            },
+          ],
+          timeouts: { headers: '3s', body: '3s' },
+        },
+      }),
+    );
+    const accounts = VodAccounts.fromConfig(config, {
+      logger,
+      clock: { now, sleep: systemClock.sleep },
+    });
+    parts.push(accounts);
+    const quota = new QuotaLedger(store, 'Asia/Shanghai');
+    const dispatcher = new Dispatcher({
+      store: options.store ?? store,
+      accounts,
+      quota,
+      logger,
+      now,
+      firstPollDelayMs: 0,
+      claimLeaseMs: options.claimLeaseMs ?? 10_000,
+      queueTimeoutMs: 3600_000,
+      recordRetryMs: 10,
+    });
+    const poller = new Poller({
+      store,
+      accounts,
+      logger,
+      now,
+      initialDelayMs: 1000,
+      maxDelayMs: 1000,
+      expireAfterMs: 3600_000,
+    });
+    return { accounts, dispatcher, poller, quota };
+  }
+
+  async function queue(overrides: Partial<NewPrefetch> = {}) {
+    counter += 1;
+    const result = await store.createPrefetch({
+      id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
+      account: 'main',
+      projectId: PROJECT,
+      assetId: ASSET,
+      createdBy: 'user:default/guest',
+      now: time,
+      quotaDay: new QuotaLedger(store, 'Asia/Shanghai').dayOf(time),
+      quotaLimit: 5,
+      tasks: [{ units: 1 }],
+      ...overrides,
+    });
+    if (result.kind !== 'created') throw new Error(result.kind);
+    return result.prefetch.id;
+  }
+
+  const status = async (id: string) => (await store.getPrefetch(id))!.status;
+  const creates = () => sim.calls().filter(c => c.route === 'create');
+  /** VOD's own count of accepted creates per quota day (GMT+08:00). */
+  const vodCountByDay = () => {
+    const days: Record<string, number> = {};
+    for (const call of creates().filter(c => c.status === 202)) {
+      const day = new Date(Date.parse(call.at) + 8 * 3600_000)
+        .toISOString()
+        .slice(0, 10);
+      days[day] = (days[day] ?? 0) + 1;
+    }
+    return days;
+  };
+
+  it('counts a backlog sent after midnight on the day VOD receives it, as VOD does', async () => {
+    const { dispatcher } = setup();
+    const ids = [await queue(), await queue(), await queue()];
+    time += 90_000; // 00:00:30 the next day in Beijing
+    await dispatcher.wake('main');
+    expect(await Promise.all(ids.map(status))).toEqual(
+      Array(3).fill('processing'),
+    );
+    expect(vodCountByDay()).toEqual({ '2026-11-26': 3 });
+    expect(await store.quotaUsed('main', '2026-11-25')).toBe(0);
+    expect(await store.quotaUsed('main', '2026-11-26')).toBe(3);
+  });
+
+  it("passes over a task today's quota cannot take, and sends the ones behind it", async () => {
+    const { dispatcher } = setup({ account: { dailyQuota: 1 } });
+    const old = await queue({ quotaLimit: 1 });
+    time += 90_000;
+    const today = await queue({ quotaLimit: 1 });
+    await dispatcher.wake('main');
+    expect([await status(old), await status(today)]).toEqual([
+      'pending',
+      'processing',
+    ]);
+    expect(creates()).toHaveLength(1);
+  });
+
+  it('records a late acceptance after its claim was recovered: VOD gets the call once', async () => {
+    const { dispatcher } = setup({ claimLeaseMs: 1 });
+    const id = await queue();
+    sim.setFaults({ latencyMs: 700, routes: ['create'] });
+    const sending = dispatcher.wake('main');
+    while (creates().length === 0) await new Promise(r => setTimeout(r, 10));
+    // Another replica's sweep finds the claim past its lease while the call is still out.
+    time += 10;
+    expect(await store.recoverInterruptedClaims(now())).toBe(1);
+    await sending;
+    expect(await status(id)).toBe('processing');
+    sim.setFaults({});
+    await dispatcher.sweep();
+    await dispatcher.wake('main');
+    expect(creates()).toHaveLength(1);
+    expect((await store.getPrefetch(id))!.tasks![0].taskId).toBe(
+      creates()[0].taskId,
+    );
+  });
+
+  it('keeps trying to record an acceptance while the database fails, and never sends again', async () => {
+    let failures = 2;
+    const flaky: VodStore = Object.create(store);
+    flaky.markAccepted = async (...args) => {
+      if (failures-- > 0) throw new Error('database is down');
+      return store.markAccepted(...args);
+    };
+    const { dispatcher } = setup({ store: flaky });
+    const id = await queue();
+    await dispatcher.wake('main');
+    const taskId = creates()[0].taskId!;
+    expect(await status(id)).toBe('processing');
+    expect(creates()).toHaveLength(1);
+    expect(log.error.filter(m => m.includes(taskId))).toHaveLength(2);
+    expect(log.error[0]).toContain(
+      `as VOD task ${taskId}, but recording it failed`,
+    );
+  });
+
+  it('gives up a task queued longer than the queue timeout, giving its quota back', async () => {
+    const { dispatcher } = setup({
+      account: { accessKeyId: 'AK', secretAccessKey: 'wrong' },
+    });
+    const id = await queue();
+    await dispatcher.wake('main'); // refused credentials: stays queued
+    expect(await status(id)).toBe('pending');
+    time += 3600_001;
+    await dispatcher.sweep();
+    expect(await store.getPrefetch(id)).toMatchObject({
+      status: 'expired',
+      error: { code: 'VOD_QUEUE_EXPIRED' },
+    });
+    expect(await store.quotaUsed('main', '2026-11-25')).toBe(0);
+  });
+
+  it('keeps tasks queued while VOD refuses the AK/SK, reporting the account once', async () => {
+    const { dispatcher, accounts } = setup({
+      account: { secretAccessKey: 'wrong' },
+    });
+    const ids = [await queue(), await queue()];
+    await dispatcher.wake('main');
+    await dispatcher.wake('main');
+    expect(await Promise.all(ids.map(status))).toEqual(['pending', 'pending']);
+    expect(accounts.problemOf('main')).toMatchObject({
+      code: 'VOD_CREDENTIALS_REFUSED',
+    });
+    expect(accounts.summaries()[0].problem).toMatchObject({
+      code: 'VOD_CREDENTIALS_REFUSED',
+    });
+    expect(log.error.filter(m => m.includes('cannot be used'))).toHaveLength(1);
+    expect(await store.quotaUsed('main', '2026-11-25')).toBe(2);
+  });
+
+  it('keeps tasks queued while IAM refuses the password, asking IAM once, not per task or sweep', async () => {
+    const { accessKeyId, secretAccessKey, ...iamAccount } = {
+      accessKeyId: undefined,
+      secretAccessKey: undefined,
+      iam: {
+        endpoint: sim.url,
+        domainName: 'mediaops',
+        userName: 'svc',
+        password: 'wrong',
+      },
+    };
+    const { dispatcher, poller, accounts } = setup({
+      account: { ...iamAccount, accessKeyId, secretAccessKey },
+    });
+    const ids = [await queue(), await queue(), await queue()];
+    for (let i = 0; i < 3; i++) {
+      await dispatcher.sweep();
+      await dispatcher.wake('main');
+      await poller.poll();
+    }
+    expect(sim.calls().filter(c => c.route === 'iam')).toHaveLength(1);
+    expect(creates()).toHaveLength(0);
+    expect(await Promise.all(ids.map(status))).toEqual(
+      Array(3).fill('pending'),
+    );
+    expect(accounts.problemOf('main')).toMatchObject({
+      code: 'IAM_CREDENTIALS_REFUSED',
+      message: 'The username or password is wrong.',
+    });
+  });
+
+  it('counts expiry from the send, not from when the prefetch was queued', async () => {
+    const { dispatcher, poller } = setup();
+    const id = await queue();
+    time += 2 * 3600_000; // two hours in the queue, twice expireAfter
+    await dispatcher.wake('main');
+    await poller.poll(); // VOD: still processing
+    expect(await status(id)).toBe('processing');
+    time += 3600_001; // an hour after the send
+    await poller.poll();
+    expect(await status(id)).toBe('expired');
+  });
+});
