@@ -54,6 +54,35 @@ describe('demo portal prefetch API', () => {
     expect(prefetch.tasks[0].results).toHaveLength(3);
   });
 
+  // The two example requests of VOD's API page, byte for byte, against the portal's seed route.
+  it.each([
+    [
+      'asset',
+      `{
+  "asset_id": "f488337c31c8e4622f1590735b134c65"
+}`,
+    ],
+    [
+      'URL',
+      '{  "urls": [    "    https://example.com/asset/9db42f5e08c15edecd99a98da241994a/313bfd52a75f95ff48e8bf02eca2ab20.flv",    "    https://example.com/asset/9e455adb02295aa123809e8dc7ca51c1/68b1241af3bf58bcde9914626e07f5af.mp4",    "    https://example.com/asset/9e455adb02295aa123809e8dc7ca51c1/play_video/68b1241af3bf58bcde9914626e07f5af_H.264_480X270_HEAACV1_300.mp4"  ]}',
+    ],
+  ])("takes the seed's %s example verbatim", async (_kind, body) => {
+    const token = await guestToken();
+    const projectId = (await api('/accounts', token)).body[0].projectId;
+    const created = await api(`/v1.0/${projectId}/asset/preheating`, token, {
+      method: 'POST',
+      body,
+    });
+    expect(created.status).toBe(202);
+    expect(created.body).toEqual({ task_id: expect.any(String) });
+    const query = await api(
+      `/v1.0/${projectId}/asset/preheating?task_id=${created.body.task_id}`,
+      token,
+    );
+    expect(query.status).toBe(200);
+    expect(query.body.preheating_results.length).toBeGreaterThan(0);
+  });
+
   it('refuses a request without a token', async () => {
     const res = await fetch(`${BACKEND_URL}/api/vod/prefetches`);
     expect(res.status).toBe(401);

@@ -47,7 +47,10 @@ export interface Config {
       dailyQuota?: number;
       /**
        * URL prefixes a URL prefetch may use, e.g. https://cdn.example.com/asset/. Without any,
-       * this account prefetches assets only.
+       * this account prefetches assets only. Each is parsed at start-up (an unusable one stops
+       * the backend, naming its key) and URLs are compared with it by scheme, host, port and
+       * whole path segments: `https://cdn.example.com/asset` covers `/asset/…`, never
+       * `/assets/…`; `https://cdn.example.com` never covers `cdn.example.com.evil.net`.
        */
       allowedUrlPrefixes?: string[];
       /** Calls per rolling minute VOD accepts; defaults are the lower of Huawei's figures. */
@@ -72,6 +75,12 @@ export interface Config {
      */
     cacheTtl?: HumanDuration | string;
 
+    /**
+     * Longest a permission decision or a catalog lookup may take; past it the request fails with
+     * 503 instead of waiting. Default 10 seconds.
+     */
+    lookupTimeout?: HumanDuration | string;
+
     /** Timeouts of each call to VOD and IAM. */
     timeouts?: {
       /** Opening the connection; default 5 seconds. */
@@ -82,8 +91,48 @@ export interface Config {
       body?: HumanDuration | string;
     };
 
-    /** Tries per call, the first included, where a retry is safe; default 3. */
+    /**
+     * Tries per VOD task query, the first included; default 3. A create is sent once: what a
+     * failure means for it is decided by the dispatcher, which never sends twice what VOD may
+     * have received.
+     */
     retryAttempts?: number;
+
+    /**
+     * A prefetch that could not be sent to VOD within this time of being asked for (VOD
+     * unreachable, credentials refused, a long backlog) is given up as `expired` and its quota
+     * given back. Default 24 hours.
+     */
+    queueTimeout?: HumanDuration | string;
+
+    /** How long an Idempotency-Key is remembered; default 24 hours. */
+    idempotencyKeyTtl?: HumanDuration | string;
+
+    /**
+     * Ended prefetches last changed longer ago than this are deleted (hourly). Default: kept
+     * forever.
+     */
+    retention?: HumanDuration | string;
+
+    /** The seed-compatible routes, `/v1.0/{project_id}/asset/preheating`. */
+    seedRoutes?: {
+      /**
+       * Longest a caller waits for VOD: for its create to be sent (past it, the prefetch is given
+       * up unsent: 429 with Retry-After), or for a query slot. Default 10 seconds.
+       */
+      maxWait?: HumanDuration | string;
+      /**
+       * The seed query answers from the portal's records while they are younger than this, and
+       * asks VOD live otherwise. Default 10 seconds.
+       */
+      queryMaxAge?: HumanDuration | string;
+      /**
+       * Identical seed creates (same caller, project and body) within this time are one prefetch,
+       * so a client retrying after a 5xx never prefetches twice. An Idempotency-Key replaces
+       * this. Default 10 minutes.
+       */
+      retryWindow?: HumanDuration | string;
+    };
 
     /** Following VOD tasks until they end. */
     polling?: {
@@ -93,7 +142,10 @@ export interface Config {
       initialDelay?: HumanDuration | string;
       /** Longest wait between two polls of a task; default 5 minutes. */
       maxDelay?: HumanDuration | string;
-      /** A prefetch VOD has not finished after this long is `expired`; default 24 hours. */
+      /**
+       * A prefetch VOD has not finished this long after it accepted it is `expired`; default 24
+       * hours.
+       */
       expireAfter?: HumanDuration | string;
     };
   };

@@ -120,6 +120,45 @@ describe('the seed create', () => {
     ]);
   });
 
+  it('gives a waiting create up when its caller leaves: nothing sent, quota back', async () => {
+    await h.stop();
+    h = await startHarness({
+      vod: { seedRoutes: { maxWait: '30s' } },
+      account: { rateLimit: { createsPerMinute: 1, queriesPerMinute: 100 } },
+    });
+    const seed = seedClient(h);
+    expect((await seed.post({ asset_id: TRAILER_ASSET })).status).toBe(202);
+    const { port } = (h.server as any).address();
+    const caller = new AbortController();
+    const leaving = fetch(`http://127.0.0.1:${port}${PATH}`, {
+      method: 'POST',
+      headers: { ...auth.allowed, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ asset_id: DOC_ASSET }),
+      signal: caller.signal,
+    }).catch(() => 'left');
+    await new Promise(resolve => setTimeout(resolve, 300));
+    caller.abort();
+    expect(await leaving).toBe('left');
+    let list: any;
+    for (let i = 0; i < 50; i++) {
+      list = (
+        await h
+          .http()
+          .get('/api/vod/prefetches')
+          .query({ assetId: DOC_ASSET })
+          .set(auth.allowed)
+      ).body;
+      if (list.items[0]?.status === 'failed') break;
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+    expect(list.items[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'PORTAL_NOT_SENT' },
+    });
+    expect(await quotaUsed()).toBe(1);
+    expect(seed.creates()).toHaveLength(1);
+  });
+
   it('checks the quota before anything else: a 429 with no VOD call', async () => {
     await h.stop();
     h = await startHarness({ account: { dailyQuota: 1 } });
