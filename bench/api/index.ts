@@ -84,9 +84,11 @@ async function main() {
           method: 'POST',
           path: `/api/vod/v1.0/${PROJECT}/asset/preheating`,
           headers: auth,
-          body: JSON.stringify({
-            urls: ['https://cdn.example.com/asset/seed.mp4'],
-          }),
+          // A new body each time: identical seed calls within the retry window are one prefetch.
+          body: () =>
+            JSON.stringify({
+              urls: [`https://cdn.example.com/asset/seed-${n++}.mp4`],
+            }),
           expect: 202,
         },
       ],

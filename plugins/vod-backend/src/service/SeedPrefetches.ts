@@ -99,7 +99,7 @@ export class SeedPrefetches {
             .digest('hex')}`,
           ttlMs: config.seedRoutes.retryWindowMs,
         };
-    const { prefetch } = await this.deps.service.create(
+    const { prefetch, replayed } = await this.deps.service.create(
       {
         account: account.config.name,
         assetId: body.asset_id,
@@ -108,7 +108,7 @@ export class SeedPrefetches {
       credentials,
       { idempotency, request: options.request },
     );
-    return this.outcomeOf(prefetch.id, account, options.signal);
+    return this.outcomeOf(prefetch.id, account, options.signal, replayed);
   }
 
   /**
@@ -119,13 +119,17 @@ export class SeedPrefetches {
     prefetchId: string,
     account: VodAccount,
     signal: AbortSignal,
+    replayed: boolean,
   ): Promise<SeedCreateOutcome> {
     const { store, dispatcher, now, config } = this.deps;
     const deadline = now() + config.seedRoutes.maxWaitMs;
-    for (;;) {
-      const [state] = await store.taskStates(prefetchId);
-      const decided = decide(state, prefetchId);
-      if (decided) return decided;
+    // A prefetch recorded just now is still queued: wait for the dispatcher before looking.
+    for (let look = replayed; ; look = true) {
+      if (look) {
+        const [state] = await store.taskStates(prefetchId);
+        const decided = decide(state, prefetchId);
+        if (decided) return decided;
+      }
       const left = deadline - now();
       if (left <= 0 || signal.aborted) break;
       const outcome = await dispatcher.nextOutcome(
