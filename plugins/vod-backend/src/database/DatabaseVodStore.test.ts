@@ -584,23 +584,32 @@ describe.each(databases.eachSupportedId())(
       expect(retry.kind).toBe('created');
     });
 
-    it('never gives up a task that is being sent or was sent', async () => {
+    it('never gives up a task that is being sent, or queued again after a send', async () => {
       await store.createPrefetch(newPrefetch());
       const task = await firstPending();
       await claim(task.rowId);
-      const outcome = {
-        status: 'failed' as const,
-        error: { code: 'PORTAL_NOT_SENT', message: 'x' },
-        forgetKey: true,
-      };
-      expect(
-        await store.failUnsentTasks(
+      const giveUp = () =>
+        store.failUnsentTasks(
           { prefetchId: task.prefetchId },
-          outcome,
+          {
+            status: 'failed',
+            error: { code: 'PORTAL_NOT_SENT', message: 'x' },
+            forgetKey: true,
+          },
           T0,
-        ),
-      ).toBe(0);
+        );
+      expect(await giveUp()).toBe(0);
       expect((await taskRow(task.rowId)).status).toBe('sending');
+      // VOD may have it: queued for its one re-send, it is not "unsent" either.
+      await store.markUncertain(
+        task.rowId,
+        'token-1',
+        { code: 'timeout', message: 'no answer' },
+        T0,
+      );
+      expect((await taskRow(task.rowId)).status).toBe('pending');
+      expect(await giveUp()).toBe(0);
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
     });
 
     it('expires queued work of prefetches made before a time, giving the quota back', async () => {

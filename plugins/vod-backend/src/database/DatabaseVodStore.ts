@@ -616,6 +616,8 @@ export class DatabaseVodStore implements VodStore {
       let query = trx('vod_tasks')
         .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
         .where('vod_tasks.status', 'pending')
+        // Queued again after a send VOD may have received: that one is not "unsent".
+        .andWhere('vod_tasks.send_count', 0)
         .select(
           'vod_tasks.id',
           'vod_tasks.prefetch_id',
@@ -652,7 +654,7 @@ export class DatabaseVodStore implements VodStore {
             error_code: outcome.error.code,
             error_message: outcome.error.message,
           },
-          { status: 'pending' },
+          { status: 'pending', send_count: 0 },
         );
       }
       if (outcome.forgetKey) {

@@ -192,8 +192,8 @@ export interface VodStore {
   /** Recovers claims past their lease, as markUncertain would (their process died mid-call). */
   recoverInterruptedClaims(now: number): Promise<number>;
   /**
-   * Gives up tasks that were never sent (still pending): they end with `status` and `error`, and
-   * their quota is given back. With `forgetKey`, the idempotency keys of prefetches left with
+   * Gives up tasks that were never sent (pending, and never claimed for a send that may have
+   * reached VOD): they end with `status` and `error`, and their quota is given back. With `forgetKey`, the idempotency keys of prefetches left with
    * nothing sent are forgotten, so a retry starts afresh. Returns how many tasks were given up.
    */
   failUnsentTasks(
