@@ -236,6 +236,30 @@ describe.each(databases.eachSupportedId())(
       expect(await store.quotaUsed('main', '2026-11-25')).toBe(20);
     });
 
+    it("never refuses a create as over quota while the day's first row is being written", async () => {
+      // Concurrent first creates of quota days, each in its own transaction (idempotency keys
+      // bypass the group commit): one inserts the day's row, the others must wait for it.
+      for (let day = 1; day <= 20; day++) {
+        const quotaDay = `2026-12-${String(day).padStart(2, '0')}`;
+        const results = await Promise.all(
+          Array.from({ length: 4 }, (_, i) =>
+            store.createPrefetch(
+              newPrefetch({
+                quotaDay,
+                idempotency: {
+                  key: `${quotaDay}-${i}`,
+                  requestHash: 'h',
+                  expiresAt: T0 + 1e9,
+                },
+              }),
+            ),
+          ),
+        );
+        expect(results.map(r => r.kind)).toEqual(Array(4).fill('created'));
+        expect(await store.quotaUsed('main', quotaDay)).toBe(4);
+      }
+    });
+
     it('retries a failing batch one by one, so only the bad create fails', async () => {
       const good = newPrefetch();
       const twin = newPrefetch();

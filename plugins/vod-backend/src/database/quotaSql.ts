@@ -2,8 +2,10 @@ import type { Knex } from 'knex';
 
 /**
  * Spends `units` of an account's quota day only if they fit: one conditional UPDATE, atomic on
- * every database, so concurrent transactions (and replicas) cannot overspend. The row is created
- * on the day's first use.
+ * every database, so concurrent transactions (and replicas) cannot overspend. When it changes
+ * nothing, the day's row is made sure to exist and the UPDATE tried once more: a row another
+ * transaction was creating is invisible to the first try (only the second tells "full" from
+ * "not there yet").
  */
 export async function reserveQuota(
   trx: Knex.Transaction,
@@ -18,8 +20,6 @@ export async function reserveQuota(
       .andWhere('used', '<=', limit - units)
       .increment('used', units);
   if ((await spend()) > 0) return true;
-  const exists = await trx('vod_quota_usage').where(where).first();
-  if (exists) return false;
   await trx('vod_quota_usage')
     .insert({ ...where, used: 0 })
     .onConflict(['account', 'quota_day'])
