@@ -40,13 +40,24 @@ describe('review probes (authz)', () => {
   });
   afterAll(() => h.stop());
   const create = (headers: object, body: object) =>
-    h.http().post('/api/vod/prefetches').set(headers as any).send(body);
+    h
+      .http()
+      .post('/api/vod/prefetches')
+      .set(headers as any)
+      .send(body);
 
   it('PROBE 7: a raw assetId named by two entities is judged and recorded by whichever the catalog lists first', async () => {
     const own = await create(auth.trailerOwner, { assetId: TRAILER_ASSET });
     const byAllowed = await create(auth.allowed, { assetId: TRAILER_ASSET });
     // eslint-disable-next-line no-console
-    console.log('PROBE7', own.status, own.body?.error?.message, '|', byAllowed.status, byAllowed.body.entityRef);
+    console.log(
+      'PROBE7',
+      own.status,
+      own.body?.error?.message,
+      '|',
+      byAllowed.status,
+      byAllowed.body.entityRef,
+    );
     expect(own.status).toBe(403);
     expect(byAllowed.body.entityRef).toBe('resource:default/copycat');
   });
@@ -55,15 +66,28 @@ describe('review probes (authz)', () => {
     await create(auth.allowed, { entityRef: 'resource:default/trailer' });
     const hiddenIds: string[] = [];
     for (let i = 0; i < 10; i++) {
-      hiddenIds.push((await create(auth.allowed, { entityRef: `resource:default/e${i}` })).body.id);
+      hiddenIds.push(
+        (await create(auth.allowed, { entityRef: `resource:default/e${i}` }))
+          .body.id,
+      );
       await new Promise(r => setTimeout(r, 3));
     }
-    const res = await h.http().get('/api/vod/prefetches').query({ limit: '1' }).set(auth.trailerOwner);
+    const res = await h
+      .http()
+      .get('/api/vod/prefetches')
+      .query({ limit: '1' })
+      .set(auth.trailerOwner);
     const decoded = res.body.nextCursor
       ? JSON.parse(Buffer.from(res.body.nextCursor, 'base64url').toString())
       : undefined;
     // eslint-disable-next-line no-console
-    console.log('PROBE8', res.status, res.body.items.length, decoded, hiddenIds.includes(decoded?.[1]));
+    console.log(
+      'PROBE8',
+      res.status,
+      res.body.items.length,
+      decoded,
+      hiddenIds.includes(decoded?.[1]),
+    );
     expect(res.body.items).toHaveLength(0);
     expect(hiddenIds).toContain(decoded[1]);
   });

@@ -125,7 +125,7 @@ function seedErrorOfOutcome(
       return new SeedError(
         429,
         'PORTAL.0429',
-        `VOD's rate limit had no free slot for this prefetch in time; nothing was sent and no quota was spent. Retry after ${seconds} s.`,
+        `The prefetch could not be sent to VOD in time (the account's rate limit is taken by earlier prefetches, or VOD is unreachable); nothing was sent and no quota was spent. Retry after ${seconds} s.`,
         { 'Retry-After': String(seconds) },
       );
     }
