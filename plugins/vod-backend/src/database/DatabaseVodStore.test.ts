@@ -296,8 +296,9 @@ describe.each(databases.eachSupportedId())(
         quotaLimit: 1000,
         ...overrides,
       });
-    const firstPending = async (account = 'main') =>
-      (await store.pendingTasks(account, 1, 0))[0];
+    /** The oldest task that may be sent at `at` (by default: whenever). */
+    const firstPending = async (account = 'main', at = T0 + 1e9) =>
+      (await store.pendingTasks(account, 1, 0, at))[0];
     const taskRow = (rowId: number) =>
       knex('vod_tasks').where({ id: rowId }).first();
 
@@ -416,8 +417,8 @@ describe.each(databases.eachSupportedId())(
       await store.createPrefetch(newPrefetch());
       const task = await firstPending();
       await claim(task.rowId, 'token-1', T0); // lease until T0 + 1000
-      expect(await store.recoverInterruptedClaims(T0 + 999)).toBe(0); // still within its lease
-      expect(await store.recoverInterruptedClaims(T0 + 1001)).toBe(1);
+      expect(await store.recoverInterruptedClaims(T0 + 999, 0)).toBe(0); // still within its lease
+      expect(await store.recoverInterruptedClaims(T0 + 1001, 0)).toBe(1);
       const again = await firstPending();
       expect(again).toMatchObject({
         rowId: task.rowId,
@@ -453,7 +454,7 @@ describe.each(databases.eachSupportedId())(
         await store.createPrefetch(newPrefetch());
         const task = await firstPending();
         await claim(task.rowId, 'slow');
-        await store.recoverInterruptedClaims(T0 + 5000);
+        await store.recoverInterruptedClaims(T0 + 5000, 0);
         expect(
           await store.markAccepted(
             task,
@@ -474,7 +475,7 @@ describe.each(databases.eachSupportedId())(
         await store.createPrefetch(newPrefetch());
         const task = await firstPending();
         await claim(task.rowId, 'slow');
-        await store.recoverInterruptedClaims(T0 + 5000);
+        await store.recoverInterruptedClaims(T0 + 5000, 0);
         expect(await claim(task.rowId, 'fast', T0 + 5001)).toBe('claimed');
         expect(
           await store.markAccepted(
@@ -501,7 +502,7 @@ describe.each(databases.eachSupportedId())(
         await store.createPrefetch(newPrefetch());
         const task = await firstPending();
         await claim(task.rowId, 'slow');
-        await store.recoverInterruptedClaims(T0 + 5000);
+        await store.recoverInterruptedClaims(T0 + 5000, 0);
         await claim(task.rowId, 'fast', T0 + 5001);
         await store.markAccepted(
           task,
@@ -567,7 +568,7 @@ describe.each(databases.eachSupportedId())(
       await store.createPrefetch(
         newPrefetch({ quotaDay: '2026-11-26', quotaLimit: 1 }),
       );
-      const [old] = await store.pendingTasks('main', 1, 0);
+      const [old] = await store.pendingTasks('main', 1, 0, T0 + 1e9);
       expect(
         await claim(old.rowId, 't', T0, {
           quotaDay: '2026-11-26',
@@ -575,10 +576,77 @@ describe.each(databases.eachSupportedId())(
         }),
       ).toBe('over-quota');
       expect((await taskRow(old.rowId)).status).toBe('pending');
-      expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
+      // Its day ended without it reaching VOD: that day no longer counts it, no day does yet.
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(0);
       expect(await store.quotaUsed('main', '2026-11-26')).toBe(1);
       // The outbox goes on after it.
-      expect((await store.pendingTasks('main', 5, old.rowId)).length).toBe(1);
+      expect(
+        (await store.pendingTasks('main', 5, old.rowId, T0 + 1e9)).length,
+      ).toBe(1);
+      // A day with room takes it; given up unsent, it would give back nothing it does not hold.
+      expect(
+        await claim(old.rowId, 't', T0, {
+          quotaDay: '2026-11-27',
+          quotaLimit: 1,
+        }),
+      ).toBe('claimed');
+      expect(await store.quotaUsed('main', '2026-11-27')).toBe(1);
+    });
+
+    it('does not send a recovered claim again before its grace is over', async () => {
+      await store.createPrefetch(newPrefetch());
+      const task = await firstPending();
+      await claim(task.rowId, 'lapsed', T0); // lease until T0 + 1000
+      expect(await store.recoverInterruptedClaims(T0 + 1001, 5000)).toBe(1);
+      expect(await firstPending('main', T0 + 6000)).toBeUndefined();
+      expect(await claim(task.rowId, 'eager', T0 + 6000)).toBe('taken');
+      // Meanwhile the lapsed sender records VOD's acceptance: nothing is sent again.
+      expect(
+        await store.markAccepted(task, 'lapsed', 'vod-1', T0 + 5000, T0 + 9000),
+      ).toBe(true);
+      expect(await firstPending('main', T0 + 7000)).toBeUndefined();
+    });
+
+    it('sends a recovered claim again once its grace is over', async () => {
+      await store.createPrefetch(newPrefetch());
+      const task = await firstPending();
+      await claim(task.rowId, 'lapsed', T0);
+      await store.recoverInterruptedClaims(T0 + 1001, 5000);
+      expect(await firstPending('main', T0 + 6001)).toMatchObject({
+        rowId: task.rowId,
+        possibleDuplicate: true,
+      });
+      expect(await claim(task.rowId, 'next', T0 + 6001)).toBe('claimed');
+    });
+
+    it('gives up a task queued again after a send as VOD_NO_ANSWER, its quota kept, only when asked', async () => {
+      await store.createPrefetch(newPrefetch());
+      const task = await firstPending();
+      await claim(task.rowId);
+      await store.markUncertain(
+        task.rowId,
+        'token-1',
+        { code: 'timeout', message: 'no answer' },
+        T0,
+      );
+      const expire = (failResent: boolean) =>
+        store.failUnsentTasks(
+          { createdBefore: T0 + 1e9 },
+          {
+            status: 'expired',
+            error: { code: 'VOD_QUEUE_EXPIRED', message: 'too long' },
+            failResent,
+          },
+          T0 + 10,
+        );
+      expect(await expire(false)).toBe(0);
+      expect((await taskRow(task.rowId)).status).toBe('pending');
+      expect(await expire(true)).toBe(0); // none of them unsent...
+      expect(await store.getPrefetch(task.prefetchId)).toMatchObject({
+        status: 'failed', // ...but this one is given up
+        error: { code: 'VOD_NO_ANSWER' },
+      });
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
     });
 
     it('gives up unsent tasks with a refund, and forgets the key of a prefetch never sent', async () => {
@@ -649,7 +717,7 @@ describe.each(databases.eachSupportedId())(
       );
       expect(expired).toBe(1);
       expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
-      expect(await store.pendingTasks('main', 10, 0)).toHaveLength(1);
+      expect(await store.pendingTasks('main', 10, 0, T0 + 1e9)).toHaveLength(1);
     });
 
     it('forgets an expired idempotency key, and prunes keys past their expiry', async () => {

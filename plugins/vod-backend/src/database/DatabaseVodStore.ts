@@ -22,6 +22,7 @@ import {
 import {
   isTerminal,
   NO_ANSWER_CODE,
+  TERMINAL_STATUSES,
   prefetchStatusFromTasks,
   TaskStatus,
   taskStatusFromResults,
@@ -49,13 +50,6 @@ const MIGRATIONS = resolvePackagePath(
 
 /** Most plain creates written in one transaction. */
 const MAX_BATCH = 100;
-
-const TERMINAL_STATUSES = [
-  'succeeded',
-  'failed',
-  'partially_failed',
-  'expired',
-];
 
 /** VodStore on the plugin's database (SQLite, PostgreSQL or MySQL/MariaDB) through knex. */
 export class DatabaseVodStore implements VodStore {
@@ -384,12 +378,14 @@ export class DatabaseVodStore implements VodStore {
     account: string,
     limit: number,
     afterRowId: number,
+    now: number,
   ): Promise<OutboxTask[]> {
     const rows = await this.db('vod_tasks')
       .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
       .where('vod_prefetches.account', account)
       .andWhere('vod_tasks.status', 'pending')
       .andWhere('vod_tasks.id', '>', afterRowId)
+      .andWhere(q => sendableAt(q, now, 'vod_tasks.lease_until'))
       .orderBy('vod_tasks.id')
       .limit(limit)
       .select(
@@ -416,15 +412,17 @@ export class DatabaseVodStore implements VodStore {
     };
     const claimed = await this.db('vod_tasks')
       .where({ id: rowId, status: 'pending', quota_day: claim.quotaDay })
+      .andWhere(q => sendableAt(q, claim.now))
       .update(columns);
     if (claimed > 0) return 'claimed';
-    // Not pending any more, or queued on an earlier quota day: VOD counts the call on the day
-    // it receives it, so its units move to today, if today has room.
+    // Not pending (or not sendable) any more, or its units are not on today's quota day: VOD
+    // counts the call on the day it receives it, so they move to today, if today has room.
     return this.db.transaction(async trx => {
       const task = await this.lock(
         trx('vod_tasks')
           .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
           .where({ 'vod_tasks.id': rowId, 'vod_tasks.status': 'pending' })
+          .andWhere(q => sendableAt(q, claim.now, 'vod_tasks.lease_until'))
           .select(
             'vod_tasks.units',
             'vod_tasks.quota_day',
@@ -434,11 +432,18 @@ export class DatabaseVodStore implements VodStore {
       if (!task) return 'taken';
       const units = Number(task.units);
       if (task.quota_day !== claim.quotaDay) {
+        if (task.quota_day !== null) {
+          // Its day is over unsent: VOD never counted it there.
+          await refundQuota(trx, task.account, task.quota_day, units);
+        }
         const today = { account: task.account, quotaDay: claim.quotaDay };
         if (!(await reserveQuota(trx, today, claim.quotaLimit, units))) {
+          // It holds no day's units until a day has room for it.
+          await trx('vod_tasks')
+            .where({ id: rowId })
+            .update({ quota_day: null, updated_at: claim.now });
           return 'over-quota';
         }
-        await refundQuota(trx, task.account, task.quota_day, units);
       }
       await trx('vod_tasks')
         .where({ id: rowId, status: 'pending' })
@@ -531,7 +536,10 @@ export class DatabaseVodStore implements VodStore {
     });
   }
 
-  async recoverInterruptedClaims(now: number): Promise<number> {
+  async recoverInterruptedClaims(
+    now: number,
+    graceMs: number,
+  ): Promise<number> {
     return this.db.transaction(async trx => {
       let query = trx('vod_tasks')
         .where('status', 'sending')
@@ -552,6 +560,7 @@ export class DatabaseVodStore implements VodStore {
               'the call to VOD was in flight when its sender stopped answering',
           },
           now,
+          now + graceMs,
         );
       }
       return stuck.length;
@@ -572,12 +581,17 @@ export class DatabaseVodStore implements VodStore {
     ).first();
   }
 
-  /** Queued once more as a possible duplicate, or failed if it already was re-sent. */
+  /**
+   * Queued once more as a possible duplicate, or failed if it already was re-sent. With
+   * `notBefore`, not sent again before then: a late acceptance by the lapsed claim's sender can
+   * still be recorded in that time, instead of the task going to VOD twice.
+   */
   private async requeueOrFail(
     trx: Knex.Transaction,
     task: Row,
     error: { code: string; message: string },
     now: number,
+    notBefore?: number,
   ) {
     const resent = Number(task.send_count) >= 2;
     await trx('vod_prefetches')
@@ -590,7 +604,8 @@ export class DatabaseVodStore implements VodStore {
       {
         status: resent ? 'failed' : 'pending',
         claim_token: null,
-        lease_until: null,
+        // While pending, lease_until is the earliest time it may be sent again.
+        lease_until: resent ? null : notBefore ?? null,
         possible_duplicate: true,
         ...(resent
           ? {
@@ -609,6 +624,7 @@ export class DatabaseVodStore implements VodStore {
       status: 'failed' | 'expired';
       error: { code: string; message: string };
       forgetKey?: boolean;
+      failResent?: boolean;
     },
     now: number,
   ): Promise<number> {
@@ -616,17 +632,18 @@ export class DatabaseVodStore implements VodStore {
       let query = trx('vod_tasks')
         .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
         .where('vod_tasks.status', 'pending')
-        // Queued again after a send VOD may have received: that one is not "unsent".
-        .andWhere('vod_tasks.send_count', 0)
         .select(
           'vod_tasks.id',
           'vod_tasks.prefetch_id',
           'vod_tasks.units',
           'vod_tasks.quota_day',
+          'vod_tasks.send_count',
           'vod_prefetches.account',
         )
         .orderBy('vod_tasks.id')
         .limit(which.limit ?? 1000);
+      // Queued again after a send VOD may have received: not "unsent", unless asked for.
+      if (!outcome.failResent) query = query.where('vod_tasks.send_count', 0);
       if (which.rowId !== undefined)
         query = query.where('vod_tasks.id', which.rowId);
       if (which.prefetchId !== undefined)
@@ -638,19 +655,41 @@ export class DatabaseVodStore implements VodStore {
           which.createdBefore,
         );
       const tasks = await this.lock(query);
+      let unsent = 0;
       for (const task of tasks) {
-        await refundQuota(
-          trx,
-          task.account,
-          task.quota_day,
-          Number(task.units),
-        );
+        const resent = Number(task.send_count) > 0;
+        if (resent) {
+          // VOD may hold it: its quota stays spent, and it is not sent again.
+          await this.updateTask(
+            trx,
+            task.id,
+            now,
+            {
+              status: 'failed',
+              lease_until: null,
+              error_code: NO_ANSWER_CODE,
+              error_message: `sent once without an answer, then not sent again: ${outcome.error.message}; VOD may hold it`,
+            },
+            { status: 'pending' },
+          );
+          continue;
+        }
+        unsent++;
+        if (task.quota_day !== null) {
+          await refundQuota(
+            trx,
+            task.account,
+            task.quota_day,
+            Number(task.units),
+          );
+        }
         await this.updateTask(
           trx,
           task.id,
           now,
           {
             status: outcome.status,
+            lease_until: null,
             error_code: outcome.error.code,
             error_message: outcome.error.message,
           },
@@ -672,7 +711,7 @@ export class DatabaseVodStore implements VodStore {
           }
         }
       }
-      return tasks.length;
+      return unsent;
     });
   }
 
@@ -841,6 +880,11 @@ export class DatabaseVodStore implements VodStore {
       });
     return true;
   }
+}
+
+/** A pending task may be sent now: no grace after a recovered claim, or it is over. */
+function sendableAt(q: Knex.QueryBuilder, now: number, column = 'lease_until') {
+  return q.whereNull(column).orWhere(column, '<=', now);
 }
 
 function applyVisibility(

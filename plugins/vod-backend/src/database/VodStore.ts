@@ -146,15 +146,17 @@ export interface VodStore {
 
   // The outbox, oldest first. Every update of a send is fenced by its claim token, and no answer
   // moves a task out of a state that has ended.
-  /** Pending tasks of an account with a row id above `afterRowId`, oldest first. */
+  /** Pending tasks of an account that may be sent now, row id above `afterRowId`, oldest first. */
   pendingTasks(
     account: string,
     limit: number,
     afterRowId: number,
+    now: number,
   ): Promise<OutboxTask[]>;
   /**
    * Takes a pending task for sending, moving its units to today's quota day if it was queued on
-   * an earlier one.
+   * an earlier one. When today has no room, its earlier day's units are given back (VOD never
+   * counted it there) and it waits, holding none, for a day that has.
    */
   claimTask(rowId: number, claim: Claim): Promise<ClaimResult>;
   /** Gives back a claim whose call surely never reached VOD (unreachable, throttled, refused). */
@@ -189,12 +191,18 @@ export interface VodStore {
     error: { code: string; message: string },
     now: number,
   ): Promise<boolean>;
-  /** Recovers claims past their lease, as markUncertain would (their process died mid-call). */
-  recoverInterruptedClaims(now: number): Promise<number>;
+  /**
+   * Recovers claims past their lease, as markUncertain would (their process died mid-call), but
+   * not to be sent again for `graceMs`: a late acceptance by their sender can still be recorded.
+   */
+  recoverInterruptedClaims(now: number, graceMs: number): Promise<number>;
   /**
    * Gives up tasks that were never sent (pending, and never claimed for a send that may have
-   * reached VOD): they end with `status` and `error`, and their quota is given back. With `forgetKey`, the idempotency keys of prefetches left with
-   * nothing sent are forgotten, so a retry starts afresh. Returns how many tasks were given up.
+   * reached VOD): they end with `status` and `error`, and their quota is given back. With
+   * `forgetKey`, the idempotency keys of prefetches left with nothing sent are forgotten, so a
+   * retry starts afresh. With `failResent`, tasks queued again after a send VOD may have
+   * received are given up too, as `VOD_NO_ANSWER`, their quota kept. Returns how many unsent
+   * tasks were given up.
    */
   failUnsentTasks(
     which: UnsentTasks,
@@ -202,6 +210,7 @@ export interface VodStore {
       status: 'failed' | 'expired';
       error: { code: string; message: string };
       forgetKey?: boolean;
+      failResent?: boolean;
     },
     now: number,
   ): Promise<number>;

@@ -12,12 +12,15 @@ export const NOT_SENT_CODE = 'PORTAL_NOT_SENT';
 /** A task's state in the outbox: the API's states plus `sending` (claimed, call under way). */
 export type TaskStatus = PrefetchStatus | 'sending';
 
-const TERMINAL = new Set<TaskStatus>([
+/** The states a task (and a prefetch) ends in. */
+export const TERMINAL_STATUSES: PrefetchStatus[] = [
   'succeeded',
   'failed',
   'partially_failed',
   'expired',
-]);
+];
+
+const TERMINAL = new Set<TaskStatus>(TERMINAL_STATUSES);
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL.has(status);

@@ -95,8 +95,10 @@ export class Dispatcher {
 
   /** Recovers interrupted calls, gives up stale queued work, then drains every account. */
   async sweep(): Promise<void> {
-    const { store, logger, now, queueTimeoutMs } = this.options;
-    const recovered = await store.recoverInterruptedClaims(now());
+    const { store, logger, now, queueTimeoutMs, claimLeaseMs } = this.options;
+    // A recovered task waits one more lease before it is sent again, so that a sender that got
+    // VOD's answer but could not record it yet still can.
+    const recovered = await store.recoverInterruptedClaims(now(), claimLeaseMs);
     if (recovered > 0) {
       logger.warn(
         `${recovered} call(s) to VOD were in flight when their sender stopped; re-sending them once as possible duplicates`,
@@ -112,6 +114,7 @@ export class Dispatcher {
             queueTimeoutMs / 60_000,
           )} minutes of being asked for; nothing was sent and the quota was given back`,
         },
+        failResent: true,
       },
       now(),
     );
@@ -164,7 +167,12 @@ export class Dispatcher {
       let after = 0;
       let requeued = false;
       for (;;) {
-        const tasks = await this.options.store.pendingTasks(account, 20, after);
+        const tasks = await this.options.store.pendingTasks(
+          account,
+          20,
+          after,
+          this.options.now(),
+        );
         if (tasks.length === 0) break;
         for (const task of tasks) {
           if (this.stopping.signal.aborted) return;
@@ -199,14 +207,14 @@ export class Dispatcher {
     if (!account) {
       const error = {
         code: 'VOD_ACCOUNT_REMOVED',
-        message: `account ${task.account} is no longer configured; nothing was sent`,
+        message: `account ${task.account} is no longer configured`,
       };
       await store.failUnsentTasks(
         { rowId: task.rowId },
-        { status: 'failed', error },
+        { status: 'failed', error, failResent: true },
         now(),
       );
-      return { kind: 'rejected', ...error };
+      return { kind: 'skipped' };
     }
     const token = randomUUID();
     let claimed = false;
@@ -320,7 +328,8 @@ export class Dispatcher {
   /**
    * Records VOD's acceptance. VOD has the task now, so it must never be sent again: while the
    * database fails, the write is tried again (with VOD's task id in the log), never given up for
-   * a re-send.
+   * a re-send. A stop waits for it as long as a recovered claim waits before its re-send (one
+   * lease); only then is it left to the log.
    */
   private async recordAcceptance(
     task: OutboxTask,
@@ -329,6 +338,7 @@ export class Dispatcher {
   ): Promise<void> {
     const { store, logger, now, firstPollDelayMs } = this.options;
     let delay = this.options.recordRetryMs ?? 100;
+    let stopDeadline: number | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         const recorded = await store.markAccepted(
@@ -352,7 +362,10 @@ export class Dispatcher {
         logger.error(
           `VOD accepted prefetch ${task.prefetchId} as VOD task ${taskId}, but recording it failed (try ${attempt}); trying again: ${error}`,
         );
-        if (this.stopping.signal.aborted) return;
+        if (this.stopping.signal.aborted) {
+          stopDeadline ??= Date.now() + this.options.claimLeaseMs;
+          if (Date.now() > stopDeadline) return;
+        }
         await sleep(delay);
         delay = Math.min(delay * 2, 5_000);
       }

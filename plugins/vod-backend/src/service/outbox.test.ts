@@ -205,7 +205,7 @@ describe('the outbox: dispatcher and poller', () => {
     while (creates().length === 0) await new Promise(r => setTimeout(r, 10));
     // Another replica's sweep finds the claim past its lease while the call is still out.
     time += 10;
-    expect(await store.recoverInterruptedClaims(now())).toBe(1);
+    expect(await store.recoverInterruptedClaims(now(), 0)).toBe(1);
     await sending;
     expect(await status(id)).toBe('processing');
     sim.setFaults({});
@@ -233,6 +233,36 @@ describe('the outbox: dispatcher and poller', () => {
     expect(log.error.filter(m => m.includes(taskId))).toHaveLength(2);
     expect(log.error[0]).toContain(
       `as VOD task ${taskId}, but recording it failed`,
+    );
+  });
+
+  it('never lets another replica send again a call VOD accepted while its sender could not record it', async () => {
+    let failing = true;
+    const flaky: VodStore = Object.create(store);
+    flaky.markAccepted = async (...args) => {
+      if (failing) throw new Error('database is down (for replica A)');
+      return store.markAccepted(...args);
+    };
+    const a = setup({ store: flaky, claimLeaseMs: 10_000 });
+    const b = setup({ claimLeaseMs: 10_000 }); // replica B, its database connection healthy
+    const id = await queue();
+    const sendingA = a.dispatcher.wake('main');
+    while (!log.error.some(m => m.includes('recording it failed'))) {
+      await new Promise(r => setTimeout(r, 5));
+    }
+    time += 10_001; // A's lease is over while A keeps trying to write
+    await b.dispatcher.sweep(); // B recovers the claim...
+    await b.dispatcher.wake('main'); // ...but may not send it again yet
+    expect(creates()).toHaveLength(1);
+    failing = false;
+    await sendingA; // A records VOD's acceptance
+    time += 10_001; // past the grace: nothing is left to send
+    await b.dispatcher.sweep();
+    await b.dispatcher.wake('main');
+    expect(creates()).toHaveLength(1);
+    expect(await status(id)).toBe('processing');
+    expect((await store.getPrefetch(id))!.tasks![0].taskId).toBe(
+      creates()[0].taskId,
     );
   });
 
