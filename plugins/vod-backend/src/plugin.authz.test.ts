@@ -93,7 +93,7 @@ describe('binding a create to its entity', () => {
     const refused = await create(auth.trailerOwner, body);
     expect(refused.status).toBe(403);
     expect(refused.body.error.message).toBe(
-      `urls[1]: https://example.com/asset/${DOC_ASSET}/a.mp4 is not a URL of ${TRAILER}'s asset (…/asset/${TRAILER_ASSET}/…); prefetching other URLs needs vod.prefetch.adhoc.create`,
+      `urls[1]: https://example.com/asset/${DOC_ASSET}/a.mp4 is not a URL of ${TRAILER}'s asset (/asset/${TRAILER_ASSET}/…); prefetching other URLs needs vod.prefetch.adhoc.create`,
     );
     expect((await create(auth.allowed, body)).status).toBe(202);
   });
@@ -118,6 +118,46 @@ describe('binding a create to its entity', () => {
     const after = (await h.http().get('/api/vod/quota').set(auth.allowed)).body
       .used;
     expect(after).toBe(before);
+  });
+});
+
+describe('an asset that more than one entity names', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      extraEntities: [
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Resource',
+          metadata: {
+            name: 'copycat',
+            namespace: 'default',
+            annotations: { 'vod.huaweicloud.com/asset-id': TRAILER_ASSET },
+          },
+          spec: { type: 'media-asset', owner: 'group:default/someone-else' },
+        },
+      ],
+    });
+  });
+  afterAll(() => h.stop());
+
+  it('is not captured by whichever entity claims it too: a raw assetId must say which', async () => {
+    const res = await h
+      .http()
+      .post('/api/vod/prefetches')
+      .set(auth.allowed)
+      .send({ assetId: TRAILER_ASSET });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(
+      `assetId: more than one catalog entity names asset ${TRAILER_ASSET}; give entityRef to say which one is prefetched`,
+    );
+    const owner = await h
+      .http()
+      .post('/api/vod/prefetches')
+      .set(auth.trailerOwner)
+      .send({ entityRef: TRAILER });
+    expect(owner.status).toBe(202);
+    expect(owner.body.entityRef).toBe(TRAILER);
   });
 });
 

@@ -158,7 +158,7 @@ describe('isUrlOfAsset', () => {
   it.each([
     `https://example.com/asset/${ASSET}/313bfd52a75f95ff48e8bf02eca2ab20.flv`,
     `https://vod.example.com/asset/${ASSET}/play_video/${ASSET}_H.264_480X270.mp4`,
-    `https://cdn.example.com/tenant/asset/${ASSET.toUpperCase()}/a.mp4`,
+    `https://cdn.example.com/asset/${ASSET.toUpperCase()}/a.mp4`,
   ])('accepts %s', raw => {
     expect(isUrlOfAsset(url(raw), ASSET)).toBe(true);
   });
@@ -170,6 +170,9 @@ describe('isUrlOfAsset', () => {
     `https://example.com/assets/${ASSET}/a.mp4`,
     `https://example.com/${ASSET}/asset/a.mp4`,
     `https://example.com/asset/${ASSET}x/a.mp4`,
+    `https://example.com/tenant/asset/${ASSET}/a.mp4`,
+    `https://example.com/asset/9e455adb02295aa123809e8dc7ca51c1/asset/${ASSET}/a.mp4`,
+    `https://example.com/Asset/${ASSET}/a.mp4`,
   ])('refuses %s', raw => {
     expect(isUrlOfAsset(url(raw), ASSET)).toBe(false);
   });

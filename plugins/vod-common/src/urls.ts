@@ -80,16 +80,17 @@ export function parseStreamingUrl(raw: string): StreamingUrlCheck {
 
 /**
  * True when a (canonical) streaming URL is a file of the given media asset: VOD's playback URLs
- * have the form `…/asset/<asset-id>/…`, so the path must hold the segment `asset` followed by the
- * asset id and at least one more, non-empty, segment.
+ * have the path `/asset/<asset-id>/…`, so the path must begin with the segment `asset`, the asset
+ * id, and at least one more segment, the last one not empty. Nowhere else in the path counts: a
+ * URL of another asset must not pass for this one's by naming it further down.
  */
 export function isUrlOfAsset(url: URL, assetId: string): boolean {
-  const segments = url.pathname.split('/');
-  const id = assetId.toLowerCase();
-  for (let i = 0; i + 2 < segments.length; i++) {
-    if (segments[i] === 'asset' && segments[i + 1].toLowerCase() === id) {
-      return segments[segments.length - 1] !== '';
-    }
-  }
-  return false;
+  const [empty, asset, id, ...rest] = url.pathname.split('/');
+  return (
+    empty === '' &&
+    asset === 'asset' &&
+    id?.toLowerCase() === assetId.toLowerCase() &&
+    rest.length > 0 &&
+    rest[rest.length - 1] !== ''
+  );
 }

@@ -179,6 +179,8 @@ export async function startHarness(
     account?: Record<string, unknown>;
     /** Changes to the simulator's account. */
     simAccount?: Partial<SimulatedAccount>;
+    /** Catalog entities besides the standard ones. */
+    extraEntities?: Entity[];
     /** Authenticate with this IAM user (the simulator knows it) instead of AK/SK. */
     iamUser?: { domain: string; name: string; password: string };
     extraFeatures?: BackendFeature[];
@@ -244,7 +246,9 @@ export async function startHarness(
       mockServices.httpAuth.factory({
         defaultCredentials: mockCredentials.none(),
       }),
-      catalogServiceMock.factory({ entities }),
+      catalogServiceMock.factory({
+        entities: [...entities, ...(options.extraEntities ?? [])],
+      }),
       permissions.factory,
       // The real scheduler: the mock one runs each task once, and the poller must run repeatedly.
       schedulerServiceFactory,

@@ -22,15 +22,15 @@ const FIELDS = [
  */
 export class CatalogLookup {
   private readonly byRef: TtlCache<Entity | undefined>;
-  private readonly byAsset: TtlCache<Entity | undefined>;
+  private readonly byAsset: TtlCache<Entity[]>;
 
   constructor(
     private readonly catalog: CatalogService,
     private readonly auth: AuthService,
     options: { ttlMs: number; timeoutMs?: number; now?: () => number },
   ) {
-    const cache = () =>
-      new TtlCache<Entity | undefined>({
+    const cache = <V>() =>
+      new TtlCache<V>({
         ttlMs: options.ttlMs,
         loadTimeoutMs: options.timeoutMs,
         source: 'the catalog',
@@ -54,8 +54,8 @@ export class CatalogLookup {
     });
   }
 
-  /** An entity whose annotation names this asset, if any. */
-  entityNamingAsset(assetId: string): Promise<Entity | undefined> {
+  /** The entities whose annotation names this asset (normally one, or none). */
+  entitiesNamingAsset(assetId: string): Promise<Entity[]> {
     return this.byAsset.get(assetId, async () => {
       const { items } = await this.catalog.getEntities(
         {
@@ -66,7 +66,7 @@ export class CatalogLookup {
         },
         { credentials: await this.auth.getOwnServiceCredentials() },
       );
-      return items.find(e => getVodAssetId(e) === assetId);
+      return items.filter(e => getVodAssetId(e) === assetId);
     });
   }
 }

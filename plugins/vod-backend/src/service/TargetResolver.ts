@@ -67,13 +67,17 @@ const refuse = {
     new NotAllowedError(
       `You may not prefetch asset ${assetId}: it belongs to a catalog entity you may not prefetch (vod.prefetch.create)`,
     ),
+  severalEntities: (assetId: string) =>
+    new InputError(
+      `assetId: more than one catalog entity names asset ${assetId}; give entityRef to say which one is prefetched`,
+    ),
   mayNotAdhoc: () =>
     new NotAllowedError(
       'You may not prefetch assets or URLs that belong to no catalog entity (vod.prefetch.adhoc.create)',
     ),
   foreignUrl: (ref: string, index: number, url: string, assetId: string) =>
     new NotAllowedError(
-      `urls[${index}]: ${url} is not a URL of ${ref}'s asset (…/asset/${assetId}/…); prefetching other URLs needs vod.prefetch.adhoc.create`,
+      `urls[${index}]: ${url} is not a URL of ${ref}'s asset (/asset/${assetId}/…); prefetching other URLs needs vod.prefetch.adhoc.create`,
     ),
   tooManyUrls: (max: number, count: number) =>
     new InputError(`urls: at most ${max} URLs per prefetch, got ${count}`),
@@ -121,9 +125,13 @@ export class TargetResolver {
     if (input.entityRef)
       return this.forEntity(input.entityRef, input, credentials);
     if (input.assetId) {
-      const entity = await this.deps.catalog.entityNamingAsset(input.assetId);
-      if (entity)
-        return this.forAssetOf(entity, input.assetId, input, credentials);
+      const named = await this.deps.catalog.entitiesNamingAsset(input.assetId);
+      // Whose asset is it? Not the first entity that claims it: an annotation is anyone's to
+      // write who may register an entity.
+      if (named.length > 1) throw refuse.severalEntities(input.assetId);
+      if (named.length === 1) {
+        return this.forAssetOf(named[0], input.assetId, input, credentials);
+      }
     }
     return this.adhoc(input, credentials);
   }
