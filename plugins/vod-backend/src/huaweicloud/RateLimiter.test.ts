@@ -92,21 +92,40 @@ describe('RateLimiter', () => {
     expect(starts[199] - starts[0]).toBeLessThan(20 * 60_000);
   });
 
-  it('refuses at once a caller that would wait longer than its cap, booking nothing', async () => {
+  it('gives a spare slot only while the headroom stays free, booking nothing otherwise', async () => {
     const m = manualClock();
-    const limiter = new RateLimiter(2, 60_000, m.clock);
+    const limiter = new RateLimiter(4, 60_000, m.clock);
     await limiter.acquire();
-    await limiter.acquire();
-    const error = await limiter.acquire({ maxWaitMs: 10_000 }).catch(e => e);
-    expect(error).toBeInstanceOf(RateLimitWaitError);
-    expect(error.retryAfterMs).toBe(60_000);
-    // Nothing was queued: 10,000 refused callers leave the next slot where it was.
+    expect(limiter.spareSlot(2)).toBeDefined(); // 2 used, 2 left
+    expect(() => limiter.spareSlot(2)).toThrow(RateLimitWaitError);
+    // Nothing was booked: 10,000 refused callers leave the others' slots where they were.
     for (let i = 0; i < 10_000; i++) {
-      await limiter.acquire({ maxWaitMs: 0 }).catch(() => undefined);
+      expect(() => limiter.spareSlot(2)).toThrow(RateLimitWaitError);
     }
-    expect(limiter.expectedWait()).toBe(60_000);
+    expect(limiter.expectedWait()).toBe(0);
+    const refused = (() => {
+      try {
+        limiter.spareSlot(2);
+      } catch (error) {
+        return error as RateLimitWaitError;
+      }
+      return undefined;
+    })();
+    expect(refused?.retryAfterMs).toBe(60_000); // when the first call leaves the window
     await m.advance(60_000);
-    await expect(limiter.acquire({ maxWaitMs: 0 })).resolves.toBeDefined();
+    expect(limiter.spareSlot(2)).toBeDefined();
+  });
+
+  it('never gives a spare slot past a waiter', async () => {
+    const m = manualClock();
+    const limiter = new RateLimiter(1, 60_000, m.clock);
+    await limiter.acquire();
+    const waiting = acquireAll(limiter, m.clock, 1);
+    await m.advance(60_000);
+    expect(waiting.grantedAt).toEqual([60_000]);
+    void limiter.acquire(); // queued for 120 s
+    await m.flush();
+    expect(() => limiter.spareSlot(0)).toThrow(RateLimitWaitError);
   });
 
   it('takes an aborted waiter out of the queue, so the next one moves up', async () => {
@@ -114,7 +133,7 @@ describe('RateLimiter', () => {
     const limiter = new RateLimiter(1, 60_000, m.clock);
     await limiter.acquire();
     const gone = new AbortController();
-    const first = limiter.acquire({ signal: gone.signal });
+    const first = limiter.acquire(gone.signal);
     const second = acquireAll(limiter, m.clock, 1);
     expect(limiter.expectedWait()).toBe(180_000);
     gone.abort(new Error('caller left'));

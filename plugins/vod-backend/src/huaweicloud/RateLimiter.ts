@@ -26,14 +26,10 @@ export const systemClock: LimiterClock = {
     }),
 };
 
-/** A caller would wait longer than it may for a slot: nothing was booked. */
+/** No slot was free for a caller that may not wait for one: nothing was booked. */
 export class RateLimitWaitError extends Error {
-  constructor(readonly retryAfterMs: number, limit: number, windowMs: number) {
-    super(
-      `the rate limit of ${limit} calls per ${
-        windowMs / 1000
-      } s has no free slot for ${Math.ceil(retryAfterMs / 1000)} s`,
-    );
+  constructor(readonly retryAfterMs: number) {
+    super(`no call slot is free for ${Math.ceil(retryAfterMs / 1000)} s`);
     this.name = 'RateLimitWaitError';
   }
 }
@@ -58,9 +54,9 @@ interface Waiter {
  * Remembering the start times of the calls of the last window and never starting one while N
  * started within it keeps every rolling minute at N or fewer.
  *
- * Waiters queue in order. A wait can be capped (`maxWaitMs`: refused at once, booking nothing,
- * when the queue ahead is longer) and aborted (the waiter leaves the queue); a slot granted for a
- * call that was then not made is given back with `release()`.
+ * Waiters queue in order; an aborted waiter leaves the queue, and a slot granted for a call that
+ * was then not made is given back with `release()`. A caller that may not wait takes only a spare
+ * slot (`spareSlot`), or none.
  */
 export class RateLimiter {
   /** Start times of the granted slots, oldest first; those before `head` have left the window. */
@@ -71,7 +67,7 @@ export class RateLimiter {
   private wakeUp?: AbortController;
 
   constructor(
-    private readonly limit: number,
+    readonly limit: number,
     private readonly windowMs: number,
     private readonly clock: LimiterClock = systemClock,
   ) {
@@ -96,25 +92,35 @@ export class RateLimiter {
   }
 
   /**
-   * Waits for the next free slot, in order of arrival. With `maxWaitMs`, refuses at once with a
-   * RateLimitWaitError (saying when to retry) if the wait would be longer. An abort leaves the
-   * queue and rejects with the signal's reason.
+   * A slot now, if nobody is waiting and one is free with `headroom` more left over; otherwise
+   * a RateLimitWaitError saying when to try again, booking nothing. For callers that must never
+   * hold up, nor use up, the rate others depend on.
    */
-  async acquire(
-    options: { signal?: AbortSignal; maxWaitMs?: number } = {},
-  ): Promise<RateSlot> {
-    const { signal, maxWaitMs } = options;
+  spareSlot(headroom: number): RateSlot {
+    const now = this.clock.now();
+    this.prune(now);
+    if (this.queue.length > 0) {
+      throw new RateLimitWaitError(this.expectedWait());
+    }
+    const over = this.active() + headroom - this.limit; // starts that must leave the window first
+    if (over >= 0) {
+      throw new RateLimitWaitError(
+        this.starts[this.head + over] + this.windowMs - now,
+      );
+    }
+    return this.grant(now);
+  }
+
+  /**
+   * Waits for the next free slot, in order of arrival. An abort leaves the queue and rejects
+   * with the signal's reason.
+   */
+  async acquire(signal?: AbortSignal): Promise<RateSlot> {
     signal?.throwIfAborted();
     const now = this.clock.now();
     this.prune(now);
     if (this.queue.length === 0 && this.active() < this.limit) {
       return this.grant(now);
-    }
-    if (maxWaitMs !== undefined) {
-      const wait = this.expectedWait();
-      if (wait > maxWaitMs) {
-        throw new RateLimitWaitError(wait, this.limit, this.windowMs);
-      }
     }
     return new Promise<RateSlot>((resolve, reject) => {
       const waiter: Waiter = { grant: resolve, signal };

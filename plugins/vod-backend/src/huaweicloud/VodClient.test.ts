@@ -439,18 +439,20 @@ describe('VodClient against the VOD simulator', () => {
       expect(vod.expectedCreateWait()).toBe(0); // ...and gave it back unused
     });
 
-    it('lets a capped query refuse at once instead of waiting for a slot', async () => {
+    it('lets a query take only a spare slot, leaving half the rate to others', async () => {
       const clock = instantClock();
-      const vod = client({ clock, rateLimits: { queriesPerMinute: 1 } });
+      const vod = client({ clock, rateLimits: { queriesPerMinute: 2 } });
       const { taskId } = await client().createPrefetch({ assetId: ASSET });
-      await vod.queryPrefetch(taskId);
+      await vod.queryPrefetch(taskId, { spareOnly: true });
       await expect(
-        vod.queryPrefetch(taskId, { maxWaitMs: 1000 }),
+        vod.queryPrefetch(taskId, { spareOnly: true }),
       ).rejects.toMatchObject({
         name: 'RateLimitWaitError',
         retryAfterMs: 60_000,
       });
       expect(queries()).toHaveLength(1);
+      await vod.queryPrefetch(taskId); // the other half is still there for a waiting caller
+      expect(queries()).toHaveLength(2);
     });
   });
 

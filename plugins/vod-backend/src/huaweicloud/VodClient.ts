@@ -163,12 +163,13 @@ export class VodClient {
   }
 
   /**
-   * The per-URL state of a task: `processing`, `succeed` or `failed`. With `maxWaitMs`, a try
-   * that would wait longer for its rate slot throws RateLimitWaitError instead of waiting.
+   * The per-URL state of a task: `processing`, `succeed` or `failed`. With `spareOnly`, each try
+   * takes a rate slot only if one is free at once with half the account's query rate left over
+   * (RateLimitWaitError otherwise): such queries never hold up, nor use up, the poller's share.
    */
   async queryPrefetch(
     taskId: string,
-    options: { signal?: AbortSignal; maxWaitMs?: number } = {},
+    options: { signal?: AbortSignal; spareOnly?: boolean } = {},
   ): Promise<VodQueryPrefetchResponse> {
     const query = `task_id=${encodeRfc3986(taskId)}`;
     const what = 'VOD prefetch query';
@@ -228,17 +229,17 @@ export class VodClient {
     body: string | undefined,
     options: {
       signal?: AbortSignal;
-      maxWaitMs?: number;
+      spareOnly?: boolean;
       beforeSend?: () => Promise<void>;
     },
   ): Promise<HttpAnswer> {
-    const { signal, maxWaitMs, beforeSend } = options;
+    const { signal, spareOnly, beforeSend } = options;
     const what =
       operation === 'create' ? 'VOD prefetch create' : 'VOD prefetch query';
-    const slot = await this.parts.limiters[operation].acquire({
-      signal,
-      maxWaitMs,
-    });
+    const limiter = this.parts.limiters[operation];
+    const slot = spareOnly
+      ? limiter.spareSlot(Math.floor(limiter.limit / 2))
+      : await limiter.acquire(signal);
     let request: Awaited<ReturnType<VodClient['buildRequest']>>;
     try {
       request = await this.buildRequest(query, body, signal);

@@ -180,9 +180,9 @@ export class SeedPrefetches {
 
   /**
    * The seed query, answered from the database, which the poller keeps fresh. Only when a task's
-   * data is older than `seedRoutes.queryMaxAge` is VOD asked, at most `seedRoutes.maxWait` for a
-   * query slot, one live query per task at a time; if VOD cannot be asked, the last known data
-   * is the answer.
+   * data is older than `seedRoutes.queryMaxAge` is VOD asked: one live query per task at a time,
+   * and only in a query slot free at once with half the account's query rate left for the
+   * poller. If VOD cannot be asked, the last known data is the answer.
    */
   async query(
     account: VodAccount,
@@ -237,7 +237,7 @@ export class SeedPrefetches {
       const promise = (async () => {
         const answer = await account.client.queryPrefetch(taskId, {
           signal: controller.signal,
-          maxWaitMs: this.deps.config.seedRoutes.maxWaitMs,
+          spareOnly: true,
         });
         const results = answer.preheating_results.map(r => ({
           url: r.url,

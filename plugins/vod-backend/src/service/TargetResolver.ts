@@ -98,9 +98,9 @@ const refuse = {
  * "Permissions and binding"):
  * - `entityRef`: the entity's asset (an `assetId` must be that one), with the entity's account
  *   (an `account` must be that one); `catalog.entity.read` and `vod.prefetch.create` on it;
- *   `urls` under its asset (`…/asset/<asset-id>/…`) are covered by that right, other URLs also
+ *   `urls` of its asset (path `/asset/<asset-id>/…`) are covered by that right, other URLs also
  *   need `vod.prefetch.adhoc.create`.
- * - `assetId` that an entity's annotation names: as that entity.
+ * - `assetId` that one entity's annotation names: as that entity (named by several: 400).
  * - anything else: `vod.prefetch.adhoc.create`.
  * URLs must lie under the account's allow-list in every case.
  */
