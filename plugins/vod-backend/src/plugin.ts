@@ -53,13 +53,13 @@ export const vodPlugin = createBackendPlugin({
           database: deps.database,
         });
         const accounts = VodAccounts.fromConfig(vodConfig, { logger });
-        // Rotated credentials apply without a restart; a change beyond them is refused whole.
+        // Credentials, quotas and allow-lists apply without a restart; more is refused whole.
         config.subscribe?.(() => {
           try {
-            accounts.updateCredentials(readVodConfig(config));
+            accounts.applyConfig(readVodConfig(config));
           } catch (error) {
             logger.error(
-              `new config rejected, keeping the credentials in use: ${error}`,
+              `new config rejected, keeping the one in use: ${error}`,
             );
           }
         });

@@ -55,7 +55,7 @@ describe('VodAccounts', () => {
     await expect(
       client.createPrefetch({ assetId: ASSET }),
     ).rejects.toMatchObject({ httpStatus: 401 });
-    accounts.updateCredentials(config('AK2', 'new-secret'));
+    accounts.applyConfig(config('AK2', 'new-secret'));
     await expect(
       client.createPrefetch({ assetId: ASSET }),
     ).resolves.toHaveProperty('taskId');
@@ -105,8 +105,8 @@ describe('VodAccounts', () => {
         },
       }),
     );
-    expect(() => accounts.updateCredentials(switched)).toThrow(
-      "Invalid config at 'vod.accounts': account main switched from AK/SK to IAM; only credentials change without a restart",
+    expect(() => accounts.applyConfig(switched)).toThrow(
+      "Invalid config at 'vod.accounts': account main switched from AK/SK to IAM; only credentials, daily quotas and URL allow-lists change without a restart",
     );
     // Still signing with the keys it had: nothing undefined, nothing half-applied.
     await expect(
@@ -123,13 +123,68 @@ describe('VodAccounts', () => {
       const full = config('AK9', 'rotated');
       return { ...full, accounts: full.accounts.filter(a => a.name === name) };
     };
-    expect(() => accounts.updateCredentials(only('main'))).toThrow(
+    expect(() => accounts.applyConfig(only('main'))).toThrow(
       'account eu was removed',
     );
     // The rejected change rotated nothing.
     await expect(
       accounts.get('main')!.client.createPrefetch({ assetId: ASSET }),
     ).resolves.toHaveProperty('taskId');
+    await accounts.close();
+  });
+
+  it('applies a new daily quota and URL allow-list at once, and refuses new rate limits whole', async () => {
+    const withAccount = (changes: object) => {
+      const base = config('AK2', 'new-secret');
+      return readVodConfig(
+        new ConfigReader({
+          vod: {
+            accounts: [
+              {
+                name: 'main',
+                endpoint: sim.url,
+                projectId: PROJECT,
+                accessKeyId: 'AK2',
+                secretAccessKey: 'new-secret',
+                ...changes,
+              },
+              {
+                name: 'eu',
+                endpoint: 'https://vod.eu.example.com',
+                projectId: 'p-eu',
+                accessKeyId: 'x',
+                secretAccessKey: 'y',
+              },
+            ],
+            defaultAccount: base.defaultAccount,
+          },
+        }),
+      );
+    };
+    const accounts = VodAccounts.fromConfig(
+      withAccount({ allowedUrlPrefixes: ['https://cdn.example.com/'] }),
+      { logger: { debug() {}, info() {}, warn() {}, error() {} } },
+    );
+    const allows = (url: string) =>
+      accounts.get('main')!.config.allowedUrls.allows(new URL(url));
+    expect(allows('https://cdn.example.com/private/a.mp4')).toBe(true);
+    accounts.applyConfig(
+      withAccount({
+        allowedUrlPrefixes: ['https://cdn.example.com/asset/'],
+        dailyQuota: 5,
+      }),
+    );
+    expect(allows('https://cdn.example.com/private/a.mp4')).toBe(false);
+    expect(accounts.get('main')!.config.dailyQuota).toBe(5);
+    expect(() =>
+      accounts.applyConfig(
+        withAccount({
+          dailyQuota: 7,
+          rateLimit: { createsPerMinute: 20 },
+        }),
+      ),
+    ).toThrow('account main has new rate limits');
+    expect(accounts.get('main')!.config.dailyQuota).toBe(5);
     await accounts.close();
   });
 });

@@ -34,8 +34,8 @@ export interface VodAccountsDeps {
 
 /**
  * The configured VOD accounts, each with one client (one connection pool, one rate limiter pair),
- * and what is known of their health. Credentials are looked up on every call, so
- * `updateCredentials` rotates AK/SK keys, security tokens and IAM passwords without a restart;
+ * and what is known of their health. `applyConfig` takes a changed config without a restart:
+ * credentials (AK/SK keys, security tokens, IAM passwords), daily quotas and URL allow-lists;
  * any other change needs one.
  */
 export class VodAccounts {
@@ -90,18 +90,19 @@ export class VodAccounts {
   }
 
   /**
-   * Takes the credentials of a changed config. The change is taken whole or not at all: if
-   * anything but credentials changed (an account added, removed, moved to another endpoint or
-   * project, or switched between AK/SK and IAM), it throws and the credentials in use stay.
+   * Takes a changed config: credentials, daily quotas and URL allow-lists. It is taken whole or
+   * not at all: if anything else changed (an account added, removed, moved to another endpoint
+   * or project, switched between AK/SK and IAM, or given other rate limits), it throws and the
+   * config in use stays.
    */
-  updateCredentials(config: VodConfig): void {
+  applyConfig(config: VodConfig): void {
     const next = new Map(config.accounts.map(a => [a.name, a]));
     for (const [name, { config: current }] of this.byName) {
       const what = beyondCredentials(current, next.get(name));
       if (what) {
         throw new VodConfigError(
           'vod.accounts',
-          `account ${name} ${what}; only credentials change without a restart`,
+          `account ${name} ${what}; only credentials, daily quotas and URL allow-lists change without a restart`,
         );
       }
     }
@@ -124,7 +125,7 @@ export class VodAccounts {
           projectId: account.projectId,
         });
       }
-      entry.config = { ...entry.config, auth: account.auth };
+      entry.config = account;
     }
   }
 
@@ -220,6 +221,12 @@ function beyondCredentials(
   }
   if (changed.auth.type !== current.auth.type) {
     return `switched from ${authName(current)} to ${authName(changed)}`;
+  }
+  if (
+    changed.createsPerMinute !== current.createsPerMinute ||
+    changed.queriesPerMinute !== current.queriesPerMinute
+  ) {
+    return 'has new rate limits';
   }
   return undefined;
 }
