@@ -1,8 +1,8 @@
 // @ts-check
 
 /**
- * Fenced claims, the quota day of each send, the age of polled results, and expiring
- * idempotency keys.
+ * Fenced claims, the quota day of each send, the age of polled results, expiring idempotency
+ * keys, finding a task by VOD's task id, and room for a prefetch's whole URL list on MySQL.
  *
  * @param {import('knex').Knex} knex
  */
@@ -29,6 +29,7 @@ exports.up = async function up(knex) {
       .nullable()
       .comment('When VOD last reported on this task');
     table.index(['status', 'lease_until'], 'vod_tasks_lease_idx');
+    table.index(['task_id'], 'vod_tasks_task_id_idx');
   });
   await knex('vod_tasks').update({
     quota_day: knex('vod_prefetches')
@@ -46,16 +47,34 @@ exports.up = async function up(knex) {
   await knex('vod_idempotency_keys').update({
     expires_at: knex.raw('created_at + ?', [24 * 3600_000]),
   });
+
+  // MySQL's TEXT holds 64 KB; a prefetch may list hundreds of URLs of up to 2 KB each.
+  if (isMySql(knex)) {
+    await knex.schema.alterTable('vod_prefetches', table => {
+      table.text('urls', 'mediumtext').nullable().alter();
+    });
+  }
 };
 
 /** @param {import('knex').Knex} knex */
+function isMySql(knex) {
+  return String(knex.client.config.client).includes('mysql');
+}
+
+/** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
+  if (isMySql(knex)) {
+    await knex.schema.alterTable('vod_prefetches', table => {
+      table.text('urls').nullable().alter();
+    });
+  }
   await knex.schema.alterTable('vod_idempotency_keys', table => {
     table.dropIndex([], 'vod_idempotency_keys_expires_idx');
     table.dropColumn('expires_at');
   });
   await knex.schema.alterTable('vod_tasks', table => {
     table.dropIndex([], 'vod_tasks_lease_idx');
+    table.dropIndex([], 'vod_tasks_task_id_idx');
     table.dropColumn('claim_token');
     table.dropColumn('lease_until');
     table.dropColumn('quota_day');

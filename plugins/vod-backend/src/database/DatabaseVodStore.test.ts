@@ -83,6 +83,27 @@ describe.each(databases.eachSupportedId())(
       expect(await store.quotaUsed('main', '2026-11-25')).toBe(12);
     });
 
+    it('records a long list of long URLs whole', async () => {
+      const urls = Array.from(
+        { length: 40 },
+        (_, i) => `https://cdn.example.com/asset/${i}/${'x'.repeat(2000)}.mp4`,
+      );
+      const result = await store.createPrefetch(
+        newPrefetch({
+          assetId: undefined,
+          urls,
+          tasks: [0, 10, 20, 30].map(start => ({
+            urls: urls.slice(start, start + 10),
+            units: 10,
+          })),
+        }),
+      );
+      if (result.kind !== 'created') throw new Error(result.kind);
+      const read = await store.getPrefetch(result.prefetch.id);
+      expect(read!.urls).toEqual(urls);
+      expect(read!.tasks!.flatMap(t => t.urls)).toEqual(urls);
+    });
+
     it('refuses a prefetch over the quota and writes nothing of it', async () => {
       await store.createPrefetch(
         newPrefetch({ quotaLimit: 2, tasks: [{ units: 2 }] }),
@@ -326,7 +347,7 @@ describe.each(databases.eachSupportedId())(
         ),
       ).toBe(true);
       expect((await store.getPrefetch(id))!.status).toBe('processing');
-      expect(await store.findVodTask('vodtask1')).toMatchObject({
+      expect(await store.findVodTask('main', 'vodtask1')).toMatchObject({
         prefetchId: id,
         account: 'main',
         status: 'processing',
@@ -348,7 +369,9 @@ describe.each(databases.eachSupportedId())(
         T0 + 4000,
       );
       expect((await store.getPrefetch(id))!.status).toBe('processing');
-      expect((await store.findVodTask('vodtask1'))!.polledAt).toBe(T0 + 2000);
+      expect((await store.findVodTask('main', 'vodtask1'))!.polledAt).toBe(
+        T0 + 2000,
+      );
       await store.recordPoll(
         open.rowId,
         [
@@ -372,7 +395,9 @@ describe.each(databases.eachSupportedId())(
         T0 + 6000,
       );
       expect((await store.getPrefetch(id))!.status).toBe('partially_failed');
-      expect((await store.findVodTask('vodtask1'))!.results).toHaveLength(2);
+      expect(
+        (await store.findVodTask('main', 'vodtask1'))!.results,
+      ).toHaveLength(2);
     });
 
     it('records a live poll without moving the poll schedule', async () => {
@@ -390,7 +415,9 @@ describe.each(databases.eachSupportedId())(
         poll_count: 0,
       });
       expect(Number((await taskRow(task.rowId)).next_poll_at)).toBe(T0 + 1000);
-      expect((await store.findVodTask('vodtask1'))!.polledAt).toBe(T0 + 500);
+      expect((await store.findVodTask('main', 'vodtask1'))!.polledAt).toBe(
+        T0 + 500,
+      );
     });
 
     it('gives the quota back when VOD rejects a call', async () => {

@@ -325,10 +325,14 @@ export class DatabaseVodStore implements VodStore {
     };
   }
 
-  async findVodTask(taskId: string): Promise<RecordedVodTask | undefined> {
+  async findVodTask(
+    account: string,
+    taskId: string,
+  ): Promise<RecordedVodTask | undefined> {
     const row = await this.db('vod_tasks')
       .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
       .where('vod_tasks.task_id', taskId)
+      .andWhere('vod_prefetches.account', account)
       .first(
         'vod_tasks.id as row_id',
         'vod_tasks.prefetch_id',

@@ -139,8 +139,11 @@ export interface VodStore {
     page: { limit: number; cursor?: PrefetchCursor },
     visibility: PrefetchVisibility,
   ): Promise<{ items: Prefetch[]; next?: PrefetchCursor }>;
-  /** The task VOD knows by this id, if this portal created it. */
-  findVodTask(taskId: string): Promise<RecordedVodTask | undefined>;
+  /** The task an account's VOD project knows by this id, if this portal created it. */
+  findVodTask(
+    account: string,
+    taskId: string,
+  ): Promise<RecordedVodTask | undefined>;
   taskStates(prefetchId: string): Promise<TaskState[]>;
   quotaUsed(account: string, quotaDay: string): Promise<number>;
 

@@ -32,7 +32,9 @@ interface CachedToken {
  * so that the portal never locks the IAM user out; an unreachable IAM for seconds.
  */
 const FAILURE_BACKOFF = {
-  refused: { firstMs: 5 * 60_000, maxMs: 60 * 60_000 },
+  // Huawei IAM locks a user out after a few failed logins within minutes; several replicas
+  // each back off on their own, so the first pause is long.
+  refused: { firstMs: 15 * 60_000, maxMs: 2 * 3600_000 },
   transient: { firstMs: 1_000, maxMs: 60_000 },
 };
 
@@ -81,12 +83,14 @@ export class IamTokenProvider {
       if (this.failure && this.now() < this.failure.until) {
         throw this.failure.error;
       }
+      // One request for every caller, never cut short by one of them leaving: each stops
+      // waiting on its own signal.
       if (!this.inFlight) {
-        this.inFlight = this.fetchToken(signal).finally(() => {
+        this.inFlight = this.fetchToken().finally(() => {
           this.inFlight = undefined;
         });
       }
-      const fresh = await this.inFlight;
+      const fresh = await untilAborted(this.inFlight, signal);
       this.cached = fresh;
       this.failure = undefined;
       return fresh.token;
@@ -133,16 +137,16 @@ export class IamTokenProvider {
     this.failure = { error, until: this.now() + backoffMs, backoffMs };
   }
 
-  private async fetchToken(signal?: AbortSignal): Promise<CachedToken> {
+  private async fetchToken(): Promise<CachedToken> {
     try {
-      return await this.requestToken(signal);
+      return await this.requestToken();
     } catch (error) {
-      if (!signal?.aborted) this.remember(error);
+      this.remember(error);
       throw error;
     }
   }
 
-  private async requestToken(signal?: AbortSignal): Promise<CachedToken> {
+  private async requestToken(): Promise<CachedToken> {
     const { endpoint, domainName, userName, password, projectId } =
       this.credentials;
     const url = new URL(endpoint);
@@ -163,7 +167,6 @@ export class IamTokenProvider {
         },
       }),
       timeouts: this.timeouts,
-      signal,
       what: 'IAM token request',
       service: 'iam',
     });
@@ -202,6 +205,29 @@ export class IamTokenProvider {
     }
     return { token, expiresAt };
   }
+}
+
+/** `promise`, or the signal's reason once it aborts, whichever comes first. */
+function untilAborted<T>(
+  promise: Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      value => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      error => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** IAM answers Keystone's `{error: {code, message}}` or Huawei's `{error_code, error_msg}`. */

@@ -554,10 +554,10 @@ describe('VodClient against the VOD simulator', () => {
         await failure(vod.createPrefetch({ assetId: ASSET }));
       }
       expect(iamCalls()).toHaveLength(1);
-      now += 5 * 60_000; // the first backoff of a refusal
+      now += 15 * 60_000; // the first backoff of a refusal
       await failure(vod.createPrefetch({ assetId: ASSET }));
       expect(iamCalls()).toHaveLength(2);
-      now += 5 * 60_000; // now doubled: not yet
+      now += 15 * 60_000; // now doubled: not yet
       await failure(vod.createPrefetch({ assetId: ASSET }));
       expect(iamCalls()).toHaveLength(2);
       // A new password from the config is tried at once.
@@ -571,6 +571,17 @@ describe('VodClient against the VOD simulator', () => {
       await vod.createPrefetch({ assetId: ASSET });
       expect(iamCalls()).toHaveLength(3);
       expect(creates()).toHaveLength(1);
+    });
+
+    it('keeps the shared token request going when one waiting caller leaves', async () => {
+      const provider = tokens();
+      const leaving = new AbortController();
+      const first = provider.getToken(leaving.signal);
+      const second = provider.getToken();
+      leaving.abort(new Error('caller left'));
+      await expect(first).rejects.toThrow('caller left');
+      await expect(second).resolves.toMatch(/^MIIsim/);
+      expect(iamCalls()).toHaveLength(1);
     });
 
     it('asks IAM once for many concurrent callers', async () => {

@@ -191,12 +191,12 @@ export class SeedPrefetches {
     signal: AbortSignal,
   ): Promise<{ task_id: string; preheating_results: PrefetchUrlResult[] }> {
     const { store, access, now, config } = this.deps;
-    const task = await store.findVodTask(taskId);
+    const task = await store.findVodTask(account.config.name, taskId);
     const unknown = () =>
       new NotFoundError(
         `task_id: no prefetch of this portal has VOD task ${taskId}`,
       );
-    if (!task || task.account !== account.config.name) throw unknown();
+    if (!task) throw unknown();
     const readable = await access.readAccess(task, credentials);
     if (readable === 'hidden') throw unknown();
     if (readable === 'denied') {
