@@ -267,7 +267,7 @@ export class VodClient {
     ) {
       this.parts.auth.tokens.invalidate(request.token);
     }
-    throw this.httpError(answer, what);
+    throw this.httpError(answer, what, request.token);
   }
 
   private async buildRequest(
@@ -307,17 +307,24 @@ export class VodClient {
     return { path: pathAndQuery, headers: signed, token: undefined };
   }
 
-  /** Removes every credential this client holds from text about to be logged. */
-  private redact(text: string): string {
+  /**
+   * Removes every credential this client holds from text about to be logged, and the token the
+   * call was sent with (forgotten already if VOD refused it).
+   */
+  private redact(text: string, sentToken?: string): string {
     const { auth } = this.parts;
     if (auth.type === 'token') {
-      return redactCredentials(text, [auth.tokens.currentToken]);
+      return redactCredentials(text, [auth.tokens.currentToken, sentToken]);
     }
     const { secretAccessKey, securityToken } = auth.credentials();
     return redactCredentials(text, [secretAccessKey, securityToken]);
   }
 
-  private httpError(answer: HttpAnswer, what: string): VodRequestError {
+  private httpError(
+    answer: HttpAnswer,
+    what: string,
+    sentToken?: string,
+  ): VodRequestError {
     let errorCode: string | undefined;
     let errorMessage: string | undefined;
     try {
@@ -334,7 +341,7 @@ export class VodClient {
       // for clock-skew and signing bugs, but only for whoever reads the debug log, and only
       // without the credential headers it echoes.
       this.parts.logger?.debug(
-        this.redact(`${what}: ${errorCode} ${errorMessage}`),
+        this.redact(`${what}: ${errorCode} ${errorMessage}`, sentToken),
       );
       errorMessage = errorMessage
         .replace(/[,;]?\s*canonical\s*request.*$/is, '')

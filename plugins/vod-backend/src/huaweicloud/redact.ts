@@ -1,14 +1,7 @@
-/** Headers whose values are credentials, wherever they are echoed (lower case). */
-const CREDENTIAL_HEADERS = [
-  'authorization',
-  'x-security-token',
-  'x-auth-token',
-];
-
-const HEADER_LINE = new RegExp(
-  `(${CREDENTIAL_HEADERS.join('|')})(\\s*[:=]\\s*)[^\\s,;"]+`,
-  'gi',
-);
+/** Credential headers whose value is one token. */
+const TOKEN_HEADER = /(x-security-token|x-auth-token)(\s*[:=]\s*)[^\s,;"\\]+/gi;
+/** The Authorization header, whose value runs to the end of its line or quoted string. */
+const AUTHORIZATION = /(authorization)(\s*[:=]\s*)[^\n"\\]+/gi;
 
 /**
  * Removes credentials from text about to be logged: the value of every credential header it
@@ -19,7 +12,9 @@ export function redactCredentials(
   text: string,
   secrets: Array<string | undefined> = [],
 ): string {
-  let out = text.replace(HEADER_LINE, '$1$2[redacted]');
+  let out = text
+    .replace(TOKEN_HEADER, '$1$2[redacted]')
+    .replace(AUTHORIZATION, '$1$2[redacted]');
   for (const secret of secrets) {
     if (secret && secret.length >= 4)
       out = out.split(secret).join('[redacted]');
