@@ -117,19 +117,20 @@ export interface Config {
     /** The seed-compatible routes, `/v1.0/{project_id}/asset/preheating`. */
     seedRoutes?: {
       /**
-       * Longest a caller waits for VOD: for its create to be sent (past it, the prefetch is given
-       * up unsent: 429 with Retry-After), or for a query slot. Default 10 seconds.
+       * Longest a create's caller waits for it to be sent to VOD; past it, the prefetch is given
+       * up unsent (429 with Retry-After). Default 10 seconds.
        */
       maxWait?: HumanDuration | string;
       /**
        * The seed query answers from the portal's records while they are younger than this, and
-       * asks VOD live otherwise. Default 10 seconds.
+       * asks VOD live otherwise (only in a spare query slot: half the account's query rate is
+       * kept for following prefetches). Default 10 seconds.
        */
       queryMaxAge?: HumanDuration | string;
       /**
        * Identical seed creates (same caller, project and body) within this time are one prefetch,
-       * so a client retrying after a 5xx never prefetches twice. An Idempotency-Key replaces
-       * this. Default 10 minutes.
+       * answered as the first was, so a client retrying after a 5xx never prefetches twice. An
+       * Idempotency-Key replaces this. Default 10 minutes.
        */
       retryWindow?: HumanDuration | string;
     };
