@@ -260,11 +260,12 @@ describe.each(databases.eachSupportedId())(
     it("never refuses a create as over quota while the day's first row is being written", async () => {
       // Concurrent first creates of quota days, each in its own transaction (idempotency keys
       // bypass the group commit): one inserts the day's row, the others must wait for it.
+      const vodStore = store;
       for (let day = 1; day <= 20; day++) {
         const quotaDay = `2026-12-${String(day).padStart(2, '0')}`;
         const results = await Promise.all(
           Array.from({ length: 4 }, (_, i) =>
-            store.createPrefetch(
+            vodStore.createPrefetch(
               newPrefetch({
                 quotaDay,
                 idempotency: {
