@@ -51,7 +51,11 @@ exports.up = async function up(knex) {
   // MySQL's TEXT holds 64 KB; a prefetch may list hundreds of URLs of up to 2 KB each.
   if (isMySql(knex)) {
     await knex.schema.alterTable('vod_prefetches', table => {
-      table.text('urls', 'mediumtext').nullable().alter();
+      table
+        .text('urls', 'mediumtext')
+        .nullable()
+        .comment('JSON array of the URLs asked for')
+        .alter();
     });
   }
 };
@@ -63,9 +67,14 @@ function isMySql(knex) {
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
+  // Fails on MySQL while a prefetch lists more than TEXT's 64 KB of URLs: delete those first.
   if (isMySql(knex)) {
     await knex.schema.alterTable('vod_prefetches', table => {
-      table.text('urls').nullable().alter();
+      table
+        .text('urls')
+        .nullable()
+        .comment('JSON array of the URLs asked for')
+        .alter();
     });
   }
   await knex.schema.alterTable('vod_idempotency_keys', table => {

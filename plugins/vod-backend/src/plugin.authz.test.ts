@@ -141,23 +141,31 @@ describe('an asset that more than one entity names', () => {
   });
   afterAll(() => h.stop());
 
-  it('is not captured by whichever entity claims it too: a raw assetId must say which', async () => {
-    const res = await h
+  it('is not captured by whichever entity claims it too: by its id it belongs to none', async () => {
+    const ok = await h
       .http()
       .post('/api/vod/prefetches')
       .set(auth.allowed)
       .send({ assetId: TRAILER_ASSET });
-    expect(res.status).toBe(400);
-    expect(res.body.error.message).toBe(
-      `assetId: more than one catalog entity names asset ${TRAILER_ASSET}; give entityRef to say which one is prefetched`,
-    );
+    expect(ok.status).toBe(202);
+    expect(ok.body.entityRef).toBeUndefined(); // neither the trailer's nor the copycat's
     const owner = await h
       .http()
       .post('/api/vod/prefetches')
       .set(auth.trailerOwner)
+      .send({ assetId: TRAILER_ASSET });
+    expect(owner.status).toBe(403);
+    expect(owner.body.error.message).toContain(
+      'prefetch the entity you mean by entityRef',
+    );
+    expect(owner.body.error.message).not.toContain('copycat');
+    const byEntity = await h
+      .http()
+      .post('/api/vod/prefetches')
+      .set(auth.trailerOwner)
       .send({ entityRef: TRAILER });
-    expect(owner.status).toBe(202);
-    expect(owner.body.entityRef).toBe(TRAILER);
+    expect(byEntity.status).toBe(202);
+    expect(byEntity.body.entityRef).toBe(TRAILER);
   });
 });
 

@@ -6,7 +6,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { vodPermissions } from '@mediaops/backstage-plugin-vod-common';
 import { DatabaseVodStore } from './database/DatabaseVodStore';
 import { CatalogLookup } from './service/CatalogLookup';
-import { readVodConfig } from './service/config';
+import { keysNeedingRestart, readVodConfig } from './service/config';
 import { Dispatcher } from './service/Dispatcher';
 import { Housekeeping } from './service/Housekeeping';
 import { PermissionDecisions } from './service/PermissionDecisions';
@@ -56,7 +56,16 @@ export const vodPlugin = createBackendPlugin({
         // Credentials, quotas and allow-lists apply without a restart; more is refused whole.
         config.subscribe?.(() => {
           try {
-            accounts.applyConfig(readVodConfig(config));
+            const next = readVodConfig(config);
+            accounts.applyConfig(next);
+            const later = keysNeedingRestart(vodConfig, next);
+            if (later.length > 0) {
+              logger.warn(
+                `new config taken for the accounts; ${later.join(
+                  ', ',
+                )} apply after a restart`,
+              );
+            }
           } catch (error) {
             logger.error(
               `new config rejected, keeping the one in use: ${error}`,

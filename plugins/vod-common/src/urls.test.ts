@@ -119,6 +119,11 @@ describe('parseStreamingUrl', () => {
       `https://cdn.example.com/${'a'.repeat(3000)}`,
       'at most 2048',
     ],
+    [
+      'a URL that percent-encoding makes huge',
+      `https://cdn.example.com/${'视'.repeat(300)}.mp4`,
+      'once percent-encoded',
+    ],
   ])('refuses %s', (_name, raw, reason) => {
     const check = parseStreamingUrl(raw);
     expect(check.ok).toBe(false);

@@ -70,12 +70,16 @@ export function parseStreamingUrl(raw: string): StreamingUrlCheck {
   const host = parsed.hostname.replace(/\.$/, '');
   if (!host) return refuse('must name a host');
   const port = parsed.port ? `:${parsed.port}` : '';
-  return {
-    ok: true,
-    url: new URL(
-      `${parsed.protocol}//${host}${port}${parsed.pathname}${parsed.search}`,
-    ),
-  };
+  const url = new URL(
+    `${parsed.protocol}//${host}${port}${parsed.pathname}${parsed.search}`,
+  );
+  // Percent-encoding can make the canonical form much longer than what was typed.
+  if (url.href.length > MAX_STREAMING_URL_LENGTH) {
+    return refuse(
+      `must be at most ${MAX_STREAMING_URL_LENGTH} characters long once percent-encoded`,
+    );
+  }
+  return { ok: true, url };
 }
 
 /**

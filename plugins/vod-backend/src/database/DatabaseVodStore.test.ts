@@ -497,6 +497,10 @@ describe.each(databases.eachSupportedId())(
           status: 'processing',
           task_id: 'vodtask-late',
         });
+        // VOD got it once: no possible duplicate after all.
+        expect(
+          (await store.getPrefetch(task.prefetchId))!.possibleDuplicate,
+        ).toBe(false);
       });
 
       it('refuses a late acceptance once another claim is sending the task', async () => {
@@ -619,6 +623,23 @@ describe.each(databases.eachSupportedId())(
         }),
       ).toBe('claimed');
       expect(await store.quotaUsed('main', '2026-11-27')).toBe(1);
+    });
+
+    it("keeps a re-queued task's units on the day it may have reached VOD", async () => {
+      await store.createPrefetch(newPrefetch());
+      const task = await firstPending();
+      await claim(task.rowId); // sent on 2026-11-25, no answer
+      await store.markUncertain(
+        task.rowId,
+        'token-1',
+        { code: 'timeout', message: 'no answer' },
+        T0,
+      );
+      expect(
+        await claim(task.rowId, 'resend', T0 + 1, { quotaDay: '2026-11-26' }),
+      ).toBe('claimed');
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
+      expect(await store.quotaUsed('main', '2026-11-26')).toBe(1);
     });
 
     it('does not send a recovered claim again before its grace is over', async () => {

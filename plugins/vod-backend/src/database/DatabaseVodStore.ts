@@ -430,14 +430,16 @@ export class DatabaseVodStore implements VodStore {
           .select(
             'vod_tasks.units',
             'vod_tasks.quota_day',
+            'vod_tasks.send_count',
             'vod_prefetches.account',
           ),
       ).first();
       if (!task) return 'taken';
       const units = Number(task.units);
       if (task.quota_day !== claim.quotaDay) {
-        if (task.quota_day !== null) {
-          // Its day is over unsent: VOD never counted it there.
+        if (task.quota_day !== null && Number(task.send_count) === 0) {
+          // Its day is over unsent: VOD never counted it there. (One sent before may have been
+          // counted there; that day keeps it.)
           await refundQuota(trx, task.account, task.quota_day, units);
         }
         const today = { account: task.account, quotaDay: claim.quotaDay };
@@ -476,26 +478,35 @@ export class DatabaseVodStore implements VodStore {
     now: number,
     firstPollAt: number,
   ): Promise<boolean> {
+    const accepted = {
+      status: 'processing',
+      task_id: taskId,
+      next_poll_at: firstPollAt,
+      claim_token: null,
+      lease_until: null,
+      error_code: null,
+      error_message: null,
+      updated_at: now,
+    };
     return this.db.transaction(async trx => {
-      const updated = await trx('vod_tasks')
-        .where('id', task.rowId)
-        .andWhere(q =>
-          q
-            .where({ status: 'sending', claim_token: token })
-            // The claim lapsed and the task went back to the queue unsent: VOD has it now.
-            .orWhere(q2 => q2.where('status', 'pending').whereNull('task_id')),
-        )
-        .update({
-          status: 'processing',
-          task_id: taskId,
-          next_poll_at: firstPollAt,
-          claim_token: null,
-          lease_until: null,
-          error_code: null,
-          error_message: null,
-          updated_at: now,
-        });
-      if (updated === 0) return false;
+      let updated = await trx('vod_tasks')
+        .where({ id: task.rowId, status: 'sending', claim_token: token })
+        .update(accepted);
+      if (updated === 0) {
+        // The claim lapsed and recovery queued the task again, unsent: VOD has it now, and got
+        // it once, so it is no possible duplicate after all.
+        updated = await trx('vod_tasks')
+          .where({ id: task.rowId, status: 'pending', send_count: 1 })
+          .whereNull('task_id')
+          .update({ ...accepted, possible_duplicate: false });
+        if (updated === 0) return false;
+        const duplicate = await trx('vod_tasks')
+          .where({ prefetch_id: task.prefetchId, possible_duplicate: true })
+          .first('id');
+        await trx('vod_prefetches')
+          .where({ id: task.prefetchId })
+          .update({ possible_duplicate: Boolean(duplicate) });
+      }
       // With one task processing, its prefetch is `processing` whatever the others are; the
       // prefetch's error stays, as it only names tasks that have ended (see updateTask).
       await trx('vod_prefetches')
@@ -672,7 +683,7 @@ export class DatabaseVodStore implements VodStore {
               status: 'failed',
               lease_until: null,
               error_code: NO_ANSWER_CODE,
-              error_message: `sent once without an answer, then not sent again: ${outcome.error.message}; VOD may hold it`,
+              error_message: `sent once without an answer, and given up before its re-send (${outcome.error.code}); VOD may hold it, so its quota stays counted`,
             },
             { status: 'pending' },
           );

@@ -48,6 +48,8 @@ export class IamTokenProvider {
   private cached?: CachedToken;
   private inFlight?: Promise<CachedToken>;
   private failure?: { error: unknown; until: number; backoffMs: number };
+  /** Counts credential changes: a request started with older ones decides nothing. */
+  private generation = 0;
 
   private constructor(
     private credentials: IamUserCredentials,
@@ -84,16 +86,16 @@ export class IamTokenProvider {
         throw this.failure.error;
       }
       // One request for every caller, never cut short by one of them leaving: each stops
-      // waiting on its own signal.
+      // waiting on its own signal, and the token is kept even if all of them left.
       if (!this.inFlight) {
-        this.inFlight = this.fetchToken().finally(() => {
-          this.inFlight = undefined;
-        });
+        const request = this.fetchToken();
+        this.inFlight = request;
+        request.then(
+          () => this.settled(request),
+          () => this.settled(request),
+        );
       }
-      const fresh = await untilAborted(this.inFlight, signal);
-      this.cached = fresh;
-      this.failure = undefined;
-      return fresh.token;
+      return (await untilAborted(this.inFlight, signal)).token;
     } catch (error) {
       // A failed early renewal is no reason to drop a token that is still valid.
       if (cached && this.now() < cached.expiresAt) {
@@ -118,16 +120,21 @@ export class IamTokenProvider {
   /** New credentials (a changed password): the next call asks IAM at once with them. */
   updateCredentials(credentials: IamUserCredentials): void {
     this.credentials = credentials;
+    this.generation++;
     this.cached = undefined;
     this.failure = undefined;
+    this.inFlight = undefined;
+  }
+
+  private settled(request: Promise<CachedToken>) {
+    if (this.inFlight === request) this.inFlight = undefined;
   }
 
   private remember(error: unknown): void {
+    // A refusal of the request or the credentials; throttling (429) is a passing failure.
     const refused =
       error instanceof VodRequestError &&
-      error.httpStatus !== undefined &&
-      error.httpStatus >= 400 &&
-      error.httpStatus < 500;
+      [400, 401, 403].includes(error.httpStatus ?? 0);
     const { firstMs, maxMs } = refused
       ? FAILURE_BACKOFF.refused
       : FAILURE_BACKOFF.transient;
@@ -137,11 +144,18 @@ export class IamTokenProvider {
     this.failure = { error, until: this.now() + backoffMs, backoffMs };
   }
 
+  /** One token request; its outcome is kept unless the credentials changed meanwhile. */
   private async fetchToken(): Promise<CachedToken> {
+    const generation = this.generation;
     try {
-      return await this.requestToken();
+      const fresh = await this.requestToken();
+      if (generation === this.generation) {
+        this.cached = fresh;
+        this.failure = undefined;
+      }
+      return fresh;
     } catch (error) {
-      this.remember(error);
+      if (generation === this.generation) this.remember(error);
       throw error;
     }
   }

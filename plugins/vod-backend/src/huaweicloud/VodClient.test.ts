@@ -573,6 +573,38 @@ describe('VodClient against the VOD simulator', () => {
       expect(creates()).toHaveLength(1);
     });
 
+    it('backs off throttling by IAM as a passing failure, not as a refused password', async () => {
+      let now = Date.now();
+      const provider = tokens({ now: () => now });
+      sim.queueFault({ kind: '429', route: 'iam' });
+      await expect(provider.getToken()).rejects.toMatchObject({
+        httpStatus: 429,
+      });
+      now += 1_000;
+      await expect(provider.getToken()).resolves.toMatch(/^MIIsim/);
+      expect(iamCalls()).toHaveLength(2);
+    });
+
+    it('tries a new password at once, even while a request with the old one is out', async () => {
+      const provider = tokens({ password: 'nope' });
+      sim.setFaults({ latencyMs: 300, routes: ['iam'] });
+      const old = provider.getToken();
+      provider.updateCredentials({
+        endpoint: sim.url,
+        domainName: 'mediaops',
+        userName: 'svc',
+        password: 'pw',
+        projectId: PROJECT,
+      });
+      const fresh = provider.getToken();
+      await expect(old).rejects.toMatchObject({ httpStatus: 401 });
+      await expect(fresh).resolves.toMatch(/^MIIsim/);
+      sim.setFaults({});
+      // The old password's refusal started no backoff for the new one.
+      await expect(provider.getToken()).resolves.toMatch(/^MIIsim/);
+      expect(iamCalls()).toHaveLength(2);
+    });
+
     it('keeps the shared token request going when one waiting caller leaves', async () => {
       const provider = tokens();
       const leaving = new AbortController();

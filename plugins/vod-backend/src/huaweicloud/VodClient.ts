@@ -238,7 +238,7 @@ export class VodClient {
       operation === 'create' ? 'VOD prefetch create' : 'VOD prefetch query';
     const limiter = this.parts.limiters[operation];
     const slot = spareOnly
-      ? limiter.spareSlot(Math.floor(limiter.limit / 2))
+      ? limiter.spareSlot(Math.ceil(limiter.limit / 2))
       : await limiter.acquire(signal);
     let request: Awaited<ReturnType<VodClient['buildRequest']>>;
     try {

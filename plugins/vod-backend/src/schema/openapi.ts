@@ -484,7 +484,7 @@ export const spec = {
           },
           '429': {
             description:
-              'No VOD query slot within vod.seedRoutes.maxWait and nothing known yet (Retry-After).',
+              'Nothing known of the task yet, and no spare VOD query slot to ask (Retry-After).',
             content: json(ref('SeedError')),
           },
           '502': {

@@ -67,9 +67,9 @@ const refuse = {
     new NotAllowedError(
       `You may not prefetch asset ${assetId}: it belongs to a catalog entity you may not prefetch (vod.prefetch.create)`,
     ),
-  severalEntities: (assetId: string) =>
-    new InputError(
-      `assetId: more than one catalog entity names asset ${assetId}; give entityRef to say which one is prefetched`,
+  ambiguousAsset: (assetId: string) =>
+    new NotAllowedError(
+      `You may not prefetch asset ${assetId} by its id: more than one catalog entity names it, so it counts as belonging to none (vod.prefetch.adhoc.create); prefetch the entity you mean by entityRef`,
     ),
   mayNotAdhoc: () =>
     new NotAllowedError(
@@ -100,7 +100,7 @@ const refuse = {
  *   (an `account` must be that one); `catalog.entity.read` and `vod.prefetch.create` on it;
  *   `urls` of its asset (path `/asset/<asset-id>/…`) are covered by that right, other URLs also
  *   need `vod.prefetch.adhoc.create`.
- * - `assetId` that one entity's annotation names: as that entity (named by several: 400).
+ * - `assetId` that one entity's annotation names: as that entity (named by several: as none).
  * - anything else: `vod.prefetch.adhoc.create`.
  * URLs must lie under the account's allow-list in every case.
  */
@@ -126,11 +126,17 @@ export class TargetResolver {
       return this.forEntity(input.entityRef, input, credentials);
     if (input.assetId) {
       const named = await this.deps.catalog.entitiesNamingAsset(input.assetId);
-      // Whose asset is it? Not the first entity that claims it: an annotation is anyone's to
-      // write who may register an entity.
-      if (named.length > 1) throw refuse.severalEntities(input.assetId);
       if (named.length === 1) {
         return this.forAssetOf(named[0], input.assetId, input, credentials);
+      }
+      // Named by several entities, it is none's to claim (an annotation is anyone's to write
+      // who may register an entity): prefetched by its id, it belongs to no entity.
+      if (named.length > 1) {
+        return this.adhoc(
+          input,
+          credentials,
+          refuse.ambiguousAsset(input.assetId),
+        );
       }
     }
     return this.adhoc(input, credentials);
@@ -199,12 +205,13 @@ export class TargetResolver {
   private async adhoc(
     input: CreatePrefetchInput,
     credentials: BackstageCredentials,
+    refusal = refuse.mayNotAdhoc(),
   ): Promise<PrefetchTarget> {
     const [adhoc] = await this.deps.permissions.authorize(
       [{ permission: vodPrefetchAdhocCreatePermission }],
       credentials,
     );
-    if (adhoc !== ALLOW) throw refuse.mayNotAdhoc();
+    if (adhoc !== ALLOW) throw refusal;
     const name = input.account ?? this.deps.accounts.defaultAccount;
     const account = this.deps.accounts.get(name);
     if (!account) throw refuse.unknownAccount(name);

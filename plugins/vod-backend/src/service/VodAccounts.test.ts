@@ -187,4 +187,34 @@ describe('VodAccounts', () => {
     expect(accounts.get('main')!.config.dailyQuota).toBe(5);
     await accounts.close();
   });
+
+  it('refuses a new IAM endpoint: the token requests would still go to the old one', async () => {
+    const iamAccount = (endpoint: string) =>
+      readVodConfig(
+        new ConfigReader({
+          vod: {
+            accounts: [
+              {
+                name: 'main',
+                endpoint: sim.url,
+                projectId: PROJECT,
+                iam: {
+                  endpoint,
+                  domainName: 'd',
+                  userName: 'u',
+                  password: 'p',
+                },
+              },
+            ],
+          },
+        }),
+      );
+    const accounts = VodAccounts.fromConfig(iamAccount(sim.url), {
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    expect(() =>
+      accounts.applyConfig(iamAccount('https://iam.elsewhere.example.com')),
+    ).toThrow('account main has a new IAM endpoint');
+    await accounts.close();
+  });
 });

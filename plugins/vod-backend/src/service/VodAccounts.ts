@@ -223,6 +223,13 @@ function beyondCredentials(
     return `switched from ${authName(current)} to ${authName(changed)}`;
   }
   if (
+    changed.auth.type === 'token' &&
+    current.auth.type === 'token' &&
+    changed.auth.iam.endpoint !== current.auth.iam.endpoint
+  ) {
+    return 'has a new IAM endpoint';
+  }
+  if (
     changed.createsPerMinute !== current.createsPerMinute ||
     changed.queriesPerMinute !== current.queriesPerMinute
   ) {

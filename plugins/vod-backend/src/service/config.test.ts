@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { readVodConfig } from './config';
+import { keysNeedingRestart, readVodConfig } from './config';
 
 const account = {
   name: 'main',
@@ -169,5 +169,18 @@ describe('readVodConfig', () => {
     ],
   ])('fails start-up on %s, naming the key', (_name, vod, message) => {
     expect(read(vod)).toThrow(message);
+  });
+});
+
+describe('keysNeedingRestart', () => {
+  it('names the keys outside the accounts whose new value waits for a restart', () => {
+    const before = read({ accounts: [account] })();
+    const after = read({
+      accounts: [{ ...account, dailyQuota: 5 }],
+      polling: { frequency: '30s' },
+      defaultAccount: 'main',
+    })();
+    expect(keysNeedingRestart(before, after)).toEqual(['vod.polling']);
+    expect(keysNeedingRestart(before, before)).toEqual([]);
   });
 });

@@ -56,7 +56,7 @@ export interface VodConfig {
     expireAfterMs: number;
   };
   seedRoutes: {
-    /** Longest a caller waits for VOD: a rate slot for its call, or a live task query. */
+    /** Longest a seed create's caller waits for it to be sent to VOD. */
     maxWaitMs: number;
     /** The seed query answers from the database while the task's data is younger. */
     queryMaxAgeMs: number;
@@ -74,6 +74,25 @@ export class VodConfigError extends Error {
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
+
+/**
+ * The keys outside `vod.accounts` whose new value a running plugin does not take: they are read
+ * once at start-up. Empty when nothing of the kind changed.
+ */
+export function keysNeedingRestart(
+  current: VodConfig,
+  next: VodConfig,
+): string[] {
+  const { accounts: _a, ...before } = current;
+  const { accounts: _b, ...after } = next;
+  return Object.keys(after)
+    .filter(
+      key =>
+        JSON.stringify(before[key as keyof typeof before]) !==
+        JSON.stringify(after[key as keyof typeof after]),
+    )
+    .map(key => `vod.${key}`);
+}
 
 /** Reads and checks `vod.*`. Missing or malformed keys fail start-up, naming the key. */
 export function readVodConfig(root: Config): VodConfig {
