@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { vodPermissions } from '@mediaops/backstage-plugin-vod-common';
 import { DatabaseVodStore } from './database/DatabaseVodStore';
 import { CatalogLookup } from './service/CatalogLookup';
@@ -13,6 +14,7 @@ import { PermissionDecisions } from './service/PermissionDecisions';
 import { Poller } from './service/Poller';
 import { PrefetchAccess } from './service/PrefetchAccess';
 import { PrefetchService } from './service/PrefetchService';
+import { PrefetchSignals } from './service/PrefetchSignals';
 import { QuotaLedger } from './service/QuotaLedger';
 import { createRouter } from './service/router';
 import { SeedPrefetches } from './service/SeedPrefetches';
@@ -42,6 +44,7 @@ export const vodPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
+        signals: signalsServiceRef,
       },
       async init(deps) {
         const { config, logger, httpRouter, scheduler, auth } = deps;
@@ -52,6 +55,8 @@ export const vodPlugin = createBackendPlugin({
         const store = await DatabaseVodStore.create({
           database: deps.database,
         });
+        const signals = new PrefetchSignals({ signals: deps.signals, logger });
+        store.onChange(changes => signals.changed(changes));
         const accounts = VodAccounts.fromConfig(vodConfig, { logger });
         // Credentials, quotas and allow-lists apply without a restart; more is refused whole.
         config.subscribe?.(() => {
@@ -174,6 +179,7 @@ export const vodPlugin = createBackendPlugin({
         });
         deps.lifecycle.addShutdownHook(async () => {
           await dispatcher.stop();
+          await signals.stop();
           await accounts.close();
         });
       },

@@ -9,4 +9,5 @@ export * from './types';
 export * from './permissions';
 export * from './annotations';
 export * from './urls';
+export * from './signals';
 export * from './api';

@@ -34,6 +34,7 @@ import type {
   NewPrefetch,
   OpenTask,
   OutboxTask,
+  PrefetchChange,
   PrefetchCursor,
   PrefetchFilter,
   PrefetchVisibility,
@@ -69,6 +70,62 @@ export class DatabaseVodStore implements VodStore {
       await db.migrate.latest({ directory: MIGRATIONS });
     }
     return new DatabaseVodStore(db);
+  }
+
+  /** Calls `listener` after each committed change of prefetches' states (best effort). */
+  onChange(listener: (changes: PrefetchChange[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private readonly listeners: Array<(changes: PrefetchChange[]) => void> = [];
+  /** The prefetches each open transaction changed, announced once it has committed. */
+  private readonly changed = new WeakMap<Knex.Transaction, Set<string>>();
+
+  private async transaction<T>(
+    run: (trx: Knex.Transaction) => Promise<T>,
+  ): Promise<T> {
+    let ids = new Set<string>();
+    const result = await this.db.transaction(trx => {
+      ids = new Set<string>();
+      this.changed.set(trx, ids);
+      return run(trx);
+    });
+    if (ids.size > 0 && this.listeners.length > 0) {
+      this.db('vod_prefetches')
+        .whereIn('id', [...ids])
+        .select('id', 'entity_ref', 'status')
+        .then(
+          rows =>
+            this.emit(
+              rows.map(row => ({
+                id: row.id,
+                status: row.status,
+                ...(row.entity_ref && { entityRef: row.entity_ref }),
+              })),
+            ),
+          () => {}, // a lost announcement costs a late refresh, nothing more
+        );
+    }
+    return result;
+  }
+
+  private announceCreated(results: CreatePrefetchResult[]) {
+    const created = results.flatMap(r =>
+      r.kind === 'created'
+        ? [
+            {
+              id: r.prefetch.id,
+              status: r.prefetch.status,
+              ...(r.prefetch.entityRef && { entityRef: r.prefetch.entityRef }),
+            },
+          ]
+        : [],
+    );
+    if (created.length > 0) this.emit(created);
+  }
+
+  private emit(changes: PrefetchChange[]) {
+    for (const listener of this.listeners) listener(changes);
   }
 
   /** For tests that bring their own knex (TestDatabases). */
@@ -118,6 +175,7 @@ export class DatabaseVodStore implements VodStore {
           ),
         );
         batch.forEach((b, i) => b.resolve(results[i]));
+        this.announceCreated(results);
       } catch {
         await Promise.all(
           batch.map(b => this.createOne(b.input).then(b.resolve, b.reject)),
@@ -129,9 +187,11 @@ export class DatabaseVodStore implements VodStore {
 
   private async createOne(input: NewPrefetch): Promise<CreatePrefetchResult> {
     try {
-      return await this.withDeadlockRetries(() =>
+      const result = await this.withDeadlockRetries(() =>
         this.db.transaction(trx => this.insertPrefetch(trx, input)),
       );
+      this.announceCreated([result]);
+      return result;
     } catch (error) {
       // A concurrent request with the same Idempotency-Key won: answer as it did.
       if (input.idempotency && isDatabaseConflictError(error)) {
@@ -421,7 +481,7 @@ export class DatabaseVodStore implements VodStore {
     if (claimed > 0) return 'claimed';
     // Not pending (or not sendable) any more, or its units are not on today's quota day: VOD
     // counts the call on the day it receives it, so they move to today, if today has room.
-    return this.db.transaction(async trx => {
+    return this.transaction(async trx => {
       const task = await this.lock(
         trx('vod_tasks')
           .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
@@ -488,7 +548,7 @@ export class DatabaseVodStore implements VodStore {
       error_message: null,
       updated_at: now,
     };
-    return this.db.transaction(async trx => {
+    return this.transaction(async trx => {
       let updated = await trx('vod_tasks')
         .where({ id: task.rowId, status: 'sending', claim_token: token })
         .update(accepted);
@@ -507,6 +567,7 @@ export class DatabaseVodStore implements VodStore {
           .where({ id: task.prefetchId })
           .update({ possible_duplicate: Boolean(duplicate) });
       }
+      this.changed.get(trx)?.add(task.prefetchId);
       // With one task processing, its prefetch is `processing` whatever the others are; the
       // prefetch's error stays, as it only names tasks that have ended (see updateTask).
       await trx('vod_prefetches')
@@ -522,7 +583,7 @@ export class DatabaseVodStore implements VodStore {
     error: { code: string; message: string },
     now: number,
   ): Promise<boolean> {
-    return this.db.transaction(async trx => {
+    return this.transaction(async trx => {
       const task = await this.claimedTask(trx, rowId, token);
       if (!task) return false;
       await refundQuota(trx, task.account, task.quota_day, Number(task.units));
@@ -543,7 +604,7 @@ export class DatabaseVodStore implements VodStore {
     error: { code: string; message: string },
     now: number,
   ): Promise<boolean> {
-    return this.db.transaction(async trx => {
+    return this.transaction(async trx => {
       const task = await this.claimedTask(trx, rowId, token);
       if (!task) return false;
       await this.requeueOrFail(trx, task, error, now);
@@ -555,7 +616,7 @@ export class DatabaseVodStore implements VodStore {
     now: number,
     graceMs: number,
   ): Promise<number> {
-    return this.db.transaction(async trx => {
+    return this.transaction(async trx => {
       let query = trx('vod_tasks')
         .where('status', 'sending')
         .andWhere(q =>
@@ -643,7 +704,7 @@ export class DatabaseVodStore implements VodStore {
     },
     now: number,
   ): Promise<number> {
-    return this.db.transaction(async trx => {
+    return this.transaction(async trx => {
       let query = trx('vod_tasks')
         .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
         .where('vod_tasks.status', 'pending')
@@ -765,7 +826,7 @@ export class DatabaseVodStore implements VodStore {
     now: number,
     nextPollAt?: number,
   ) {
-    await this.db.transaction(async trx => {
+    await this.transaction(async trx => {
       const status = taskStatusFromResults(results);
       const schedule: Row =
         nextPollAt === undefined
@@ -808,7 +869,7 @@ export class DatabaseVodStore implements VodStore {
   }
 
   async markExpired(rowId: number, now: number) {
-    await this.db.transaction(trx =>
+    await this.transaction(trx =>
       this.updateTask(
         trx,
         rowId,
@@ -845,7 +906,7 @@ export class DatabaseVodStore implements VodStore {
         .select('id')
     ).map(row => row.id);
     if (ids.length === 0) return 0;
-    await this.db.transaction(async trx => {
+    await this.transaction(async trx => {
       const tasks = trx('vod_tasks').whereIn('prefetch_id', ids).select('id');
       await trx('vod_task_results').whereIn('task_row_id', tasks).delete();
       await trx('vod_tasks').whereIn('prefetch_id', ids).delete();
@@ -883,6 +944,7 @@ export class DatabaseVodStore implements VodStore {
       )
       .orderBy('seq');
     const prefetchId = tasks[0].prefetch_id;
+    this.changed.get(trx)?.add(prefetchId);
     // The first error of a task that has ended; a queued task's last error is not final.
     const failed = tasks.find(t => t.error_code && isTerminal(t.status));
     await trx('vod_prefetches')

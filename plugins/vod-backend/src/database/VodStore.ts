@@ -46,6 +46,13 @@ export interface PrefetchVisibility {
   adhoc: 'all' | { createdBy: string };
 }
 
+/** A prefetch whose state changed (or was recorded), as announced after the change committed. */
+export interface PrefetchChange {
+  id: string;
+  entityRef?: string;
+  status: PrefetchStatus;
+}
+
 /** Position in the newest-first listing. */
 export interface PrefetchCursor {
   createdAt: number;
@@ -234,6 +241,12 @@ export interface VodStore {
   deferPoll(rowId: number, nextPollAt: number, now: number): Promise<void>;
   /** VOD never reported an end in time. */
   markExpired(rowId: number, now: number): Promise<void>;
+
+  /**
+   * Calls `listener` after each committed change of prefetches' states, and for each prefetch
+   * recorded (best effort: an announcement may be lost, never made before its commit).
+   */
+  onChange(listener: (changes: PrefetchChange[]) => void): void;
 
   // Housekeeping.
   /** Forgets idempotency keys past their expiry. */
