@@ -28,12 +28,10 @@ backend.add(
 // See https://backstage.io/docs/features/software-catalog/configuration#subscribing-to-catalog-errors
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
-// permission plugin
+// permission plugin, with the demo's policy: reading is open, an entity is prefetched by its
+// owners, and what belongs to no entity by the media-platform group (src/modules/vodDemoPolicy.ts)
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+backend.add(import('./modules/vodDemoPolicy'));
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));
