@@ -43,6 +43,7 @@ describe('quota', () => {
         used: 3,
         remaining: 0,
         resetsAt: '2026-11-25T16:00:00.000Z',
+        queued: expect.any(Number),
       });
 
       now = Date.parse('2026-11-25T16:00:30Z'); // 00:00:30 the next day

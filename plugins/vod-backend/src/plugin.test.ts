@@ -158,6 +158,16 @@ describe('vod backend routes', () => {
       expect(done.status).toBe('succeeded');
       expect(done.tasks[0].taskId).toMatch(/^[0-9a-f]{32}$/);
       expect(done.tasks[0].results).toHaveLength(3);
+      expect(done.progress).toEqual({ total: 3, succeeded: 3, failed: 0 });
+      const listed = await h
+        .http()
+        .get('/api/vod/prefetches')
+        .query({ entityRef: 'resource:default/trailer', limit: '1' })
+        .set(auth.allowed);
+      expect(listed.body.items[0]).toMatchObject({
+        id: res.body.id,
+        progress: { total: 3, succeeded: 3, failed: 0 },
+      });
     });
 
     it('judges a raw asset id by the entity that names it', async () => {

@@ -186,6 +186,19 @@ export const prefetchSchema = z.object({
   /** Present on `GET /prefetches/:id`. */
   tasks: z.array(prefetchTaskSchema).optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /**
+   * The URLs VOD has reported on so far, and how many of them ended: what a progress bar shows.
+   * Absent until VOD first reported.
+   */
+  progress: z
+    .object({
+      total: z.number().int().nonnegative(),
+      succeeded: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+    })
+    .optional(),
+  /** For a pending prefetch: its place in its account's queue of calls to VOD, 1 = next. */
+  queuePosition: z.number().int().positive().optional(),
 });
 
 /** A page of `GET /api/vod/prefetches`, newest first. */
@@ -201,6 +214,8 @@ export const quotaSchema = z.object({
   used: z.number().int().nonnegative(),
   remaining: z.number().int().nonnegative(),
   resetsAt: z.string(),
+  /** Calls to VOD waiting in the account's queue (at its rate limit). */
+  queued: z.number().int().nonnegative(),
 });
 
 /** One entry of `GET /api/vod/accounts`: never a secret. */

@@ -401,6 +401,42 @@ describe.each(databases.eachSupportedId())(
       ).toHaveLength(2);
     });
 
+    it('tells progress, queue positions and the queue length', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push(
+          ((await store.createPrefetch(newPrefetch())) as any).prefetch.id,
+        );
+      }
+      await store.createPrefetch(newPrefetch({ account: 'eu' }));
+      const first = await firstPending();
+      await claim(first.rowId);
+      expect(await store.queued('main')).toBe(3); // the one being sent counts
+      expect(await store.queuePositions(ids)).toEqual(
+        new Map([
+          [ids[0], 1],
+          [ids[1], 2],
+          [ids[2], 3],
+        ]),
+      );
+      await store.markAccepted(first, 'token-1', 'v1', T0, T0);
+      await store.recordPoll(
+        first.rowId,
+        [
+          { url: 'https://a/1', status: 'succeed' },
+          { url: 'https://a/2', status: 'failed' },
+          { url: 'https://a/3', status: 'processing' },
+        ],
+        T0 + 1,
+        T0 + 2,
+      );
+      expect(await store.queued('main')).toBe(2);
+      expect((await store.queuePositions(ids)).get(ids[1])).toBe(1);
+      expect(await store.progressOf(ids)).toEqual(
+        new Map([[ids[0], { total: 3, succeeded: 1, failed: 1 }]]),
+      );
+    });
+
     it('records a live poll without moving the poll schedule', async () => {
       await store.createPrefetch(newPrefetch());
       const task = await firstPending();

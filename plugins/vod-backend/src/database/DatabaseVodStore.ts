@@ -434,6 +434,71 @@ export class DatabaseVodStore implements VodStore {
     }));
   }
 
+  async progressOf(
+    prefetchIds: string[],
+  ): Promise<
+    Map<string, { total: number; succeeded: number; failed: number }>
+  > {
+    const out = new Map<
+      string,
+      { total: number; succeeded: number; failed: number }
+    >();
+    if (prefetchIds.length === 0) return out;
+    const rows = await this.db('vod_task_results')
+      .join('vod_tasks', 'vod_tasks.id', 'vod_task_results.task_row_id')
+      .whereIn('vod_tasks.prefetch_id', prefetchIds)
+      .groupBy('vod_tasks.prefetch_id', 'vod_task_results.status')
+      .select(
+        'vod_tasks.prefetch_id',
+        'vod_task_results.status',
+        this.db.raw('count(*) as n'),
+      );
+    for (const row of rows) {
+      const entry = out.get(row.prefetch_id) ?? {
+        total: 0,
+        succeeded: 0,
+        failed: 0,
+      };
+      const n = Number(row.n);
+      entry.total += n;
+      if (row.status === 'succeed') entry.succeeded += n;
+      if (row.status === 'failed') entry.failed += n;
+      out.set(row.prefetch_id, entry);
+    }
+    return out;
+  }
+
+  async queuePositions(prefetchIds: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const prefetchId of prefetchIds) {
+      const first = await this.db('vod_tasks')
+        .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
+        .where('vod_tasks.prefetch_id', prefetchId)
+        .whereIn('vod_tasks.status', ['pending', 'sending'])
+        .orderBy('vod_tasks.id')
+        .first('vod_tasks.id', 'vod_prefetches.account');
+      if (!first) continue;
+      const [{ n }] = await this.openTasks(first.account)
+        .andWhere('vod_tasks.id', '<', first.id)
+        .count({ n: '*' });
+      out.set(prefetchId, Number(n) + 1);
+    }
+    return out;
+  }
+
+  async queued(account: string): Promise<number> {
+    const [{ n }] = await this.openTasks(account).count({ n: '*' });
+    return Number(n);
+  }
+
+  /** An account's tasks waiting for, or in, their call to VOD. */
+  private openTasks(account: string) {
+    return this.db('vod_tasks')
+      .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
+      .where('vod_prefetches.account', account)
+      .whereIn('vod_tasks.status', ['pending', 'sending']);
+  }
+
   // ------------------------------------------------------------------------------------------
   // The outbox
   // ------------------------------------------------------------------------------------------

@@ -152,6 +152,14 @@ export interface VodStore {
     taskId: string,
   ): Promise<RecordedVodTask | undefined>;
   taskStates(prefetchId: string): Promise<TaskState[]>;
+  /** Per prefetch, the URLs VOD reported on and how many ended (those it reported on yet). */
+  progressOf(
+    prefetchIds: string[],
+  ): Promise<Map<string, { total: number; succeeded: number; failed: number }>>;
+  /** Per pending prefetch, its place in its account's queue of calls to VOD (1 = next). */
+  queuePositions(prefetchIds: string[]): Promise<Map<string, number>>;
+  /** How many calls to VOD wait in an account's queue (being sent included). */
+  queued(account: string): Promise<number>;
   quotaUsed(account: string, quotaDay: string): Promise<number>;
 
   // The outbox, oldest first. Every update of a send is fenced by its claim token, and no answer

@@ -138,6 +138,22 @@ export const spec = {
           possibleDuplicate: { type: 'boolean' },
           tasks: { type: 'array', items: ref('Task') },
           error: ref('Failure'),
+          progress: {
+            type: 'object',
+            description:
+              'The URLs VOD has reported on, and how many ended; absent until its first report.',
+            properties: {
+              total: { type: 'integer' },
+              succeeded: { type: 'integer' },
+              failed: { type: 'integer' },
+            },
+            required: ['total', 'succeeded', 'failed'],
+          },
+          queuePosition: {
+            type: 'integer',
+            description:
+              "A pending prefetch's place in its account's queue of calls to VOD; 1 is next.",
+          },
         },
         required: [
           'id',
@@ -165,8 +181,19 @@ export const spec = {
           used: { type: 'integer' },
           remaining: { type: 'integer' },
           resetsAt: { type: 'string', format: 'date-time' },
+          queued: {
+            type: 'integer',
+            description: "Calls to VOD waiting in the account's queue.",
+          },
         },
-        required: ['account', 'limit', 'used', 'remaining', 'resetsAt'],
+        required: [
+          'account',
+          'limit',
+          'used',
+          'remaining',
+          'resetsAt',
+          'queued',
+        ],
       },
       Account: {
         type: 'object',

@@ -174,7 +174,26 @@ export class PrefetchService {
           : 'You may not see prefetches that belong to no catalog entity and that you did not start (vod.prefetch.adhoc.read)',
       );
     }
-    return prefetch!;
+    return (await this.withProgress([prefetch!]))[0];
+  }
+
+  /** Adds what a progress bar and a queue position need, for the pages' prefetches at once. */
+  private async withProgress(items: Prefetch[]): Promise<Prefetch[]> {
+    if (items.length === 0) return items;
+    const pending = items.filter(p => p.status === 'pending').map(p => p.id);
+    const [progress, positions] = await Promise.all([
+      this.deps.store.progressOf(items.map(p => p.id)),
+      this.deps.store.queuePositions(pending),
+    ]);
+    return items.map(item => {
+      const done = progress.get(item.id);
+      const position = positions.get(item.id);
+      return {
+        ...item,
+        ...(done && { progress: done }),
+        ...(position && { queuePosition: position }),
+      };
+    });
   }
 
   /**
@@ -224,12 +243,15 @@ export class PrefetchService {
         }
       }
       const last = batch.items[batch.items.length - 1];
-      if (!batch.next) return { items };
+      if (!batch.next) return { items: await this.withProgress(items) };
       cursor = cursorOf(last);
       if (items.length >= page.limit) break;
     }
     // Full, or a long run of hidden rows: the next page goes on from the last row read.
-    return { items, nextCursor: encodeCursor(cursor!) };
+    return {
+      items: await this.withProgress(items),
+      nextCursor: encodeCursor(cursor!),
+    };
   }
 
   async quota(

@@ -1,7 +1,10 @@
 import type { VodStore } from '../database/VodStore';
 import { QuotaLedger } from './QuotaLedger';
 
-const store = { quotaUsed: async () => 998 } as unknown as VodStore;
+const store = {
+  quotaUsed: async () => 998,
+  queued: async () => 4,
+} as unknown as VodStore;
 
 describe('QuotaLedger', () => {
   it('counts days in GMT+08:00 by default', () => {
@@ -33,6 +36,7 @@ describe('QuotaLedger', () => {
       used: 998,
       remaining: 2,
       resetsAt: '2026-11-25T16:00:00.000Z',
+      queued: 4,
     });
     expect((await ledger.quota('main', 500, at)).remaining).toBe(0);
   });

@@ -45,13 +45,17 @@ export class QuotaLedger {
   }
 
   async quota(account: string, limit: number, at: number): Promise<Quota> {
-    const used = await this.store.quotaUsed(account, this.dayOf(at));
+    const [used, queued] = await Promise.all([
+      this.store.quotaUsed(account, this.dayOf(at)),
+      this.store.queued(account),
+    ]);
     return {
       account,
       limit,
       used,
       remaining: Math.max(0, limit - used),
       resetsAt: this.resetsAt(at).toISOString(),
+      queued,
     };
   }
 

@@ -51,6 +51,18 @@ describe('VodApiClient', () => {
     );
   });
 
+  it("asks an entity's quota by its entity, an account's by its name", async () => {
+    const { api, calls } = client(() => json(200, {}));
+    await api.getQuota({ entityRef: 'resource:default/a' });
+    await api.getQuota({ account: 'main' });
+    await api.getQuota();
+    expect(calls.map(c => c.url)).toEqual([
+      'http://backend/api/vod/quota?entityRef=resource%3Adefault%2Fa',
+      'http://backend/api/vod/quota?account=main',
+      'http://backend/api/vod/quota',
+    ]);
+  });
+
   it("throws the backend's message with the status", async () => {
     const { api } = client(() =>
       json(400, {

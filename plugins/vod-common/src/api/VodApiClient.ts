@@ -69,20 +69,15 @@ export class VodApiClient {
     query: ListPrefetchesQuery = {},
     options: VodRequestOptions = {},
   ): Promise<PrefetchList> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined) params.set(key, String(value));
-    }
-    const search = params.toString();
-    return this.request<PrefetchList>(
-      `/prefetches${search ? `?${search}` : ''}`,
-      options,
-    );
+    return this.request<PrefetchList>(`/prefetches${searchOf(query)}`, options);
   }
 
-  getQuota(account?: string, options: VodRequestOptions = {}): Promise<Quota> {
-    const search = account ? `?account=${encodeURIComponent(account)}` : '';
-    return this.request<Quota>(`/quota${search}`, options);
+  /** An account's quota day: of `account`, of the entity's account, or of the default one. */
+  getQuota(
+    of: { account?: string; entityRef?: string } = {},
+    options: VodRequestOptions = {},
+  ): Promise<Quota> {
+    return this.request<Quota>(`/quota${searchOf(of)}`, options);
   }
 
   getAccounts(options: VodRequestOptions = {}): Promise<AccountSummary[]> {
@@ -116,4 +111,14 @@ export class VodApiClient {
     }
     return (await res.json()) as T;
   }
+}
+
+/** `?a=1&b=2` of the defined values, or nothing. */
+function searchOf(query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  const search = params.toString();
+  return search ? `?${search}` : '';
 }
