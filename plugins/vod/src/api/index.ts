@@ -1,0 +1,2 @@
+export { vodApiRef } from './VodApi';
+export type { VodApi } from './VodApi';

@@ -1,0 +1,164 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { configApiRef, useApi, useRouteRef } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { Card, CardBody, CardHeader, Flex, Link, Text } from '@backstage/ui';
+import {
+  getVodAccount,
+  getVodAssetId,
+  Quota,
+  vodEntityChannel,
+  vodPrefetchCreatePermission,
+} from '@mediaops/backstage-plugin-vod-common';
+import { useCallback, useEffect, useState } from 'react';
+import { vodApiRef } from '../../api';
+import { rootRouteRef } from '../../routes';
+import { vodTranslationRef } from '../../translation';
+import { localTime } from '../format';
+import { PrefetchRow } from '../PrefetchRow';
+import { useLivePrefetches } from '../useLivePrefetches';
+import { PrefetchButton } from './PrefetchButton';
+
+/** How many of the entity's latest prefetches the card shows. */
+const LATEST = 5;
+
+/**
+ * The **Prefetch to CDN** card of a media entity (one with a `vod.huaweicloud.com/asset-id`
+ * annotation): its asset and account, the account's quota today, the latest prefetches and
+ * where each stands, live; and the button, or why there is none.
+ *
+ * @public
+ */
+export function EntityVodPrefetchCard() {
+  const { entity } = useEntity();
+  const { t } = useTranslationRef(vodTranslationRef);
+  const api = useApi(vodApiRef);
+  const readOnly =
+    useApi(configApiRef).getOptionalBoolean('vod.frontend.readOnly') ?? false;
+  const historyLink = useRouteRef(rootRouteRef);
+  const entityRef = stringifyEntityRef(entity);
+  const assetId = getVodAssetId(entity);
+
+  const live = useLivePrefetches(
+    { entityRef, limit: LATEST },
+    vodEntityChannel(entityRef),
+  );
+  const [quota, setQuota] = useState<Quota>();
+  const [quotaError, setQuotaError] = useState<Error>();
+  const loadQuota = useCallback(() => {
+    api.getQuota({ entityRef }).then(setQuota, setQuotaError);
+  }, [api, entityRef]);
+  // On mount, and whenever this entity's prefetches changed (spent or refunded quota).
+  useEffect(loadQuota, [loadQuota, live.changes]);
+
+  const permission = usePermission({
+    permission: vodPrefetchCreatePermission,
+    resourceRef: entityRef,
+  });
+
+  return (
+    <Card>
+      <CardHeader>
+        <Text as="h2" variant="title-small">
+          {t('card.title')}
+        </Text>
+      </CardHeader>
+      <CardBody>
+        <Flex direction="column" gap="3">
+          <Flex gap="4">
+            <Text variant="body-small">
+              {t('card.asset')}: <code>{assetId}</code>
+            </Text>
+            <Text variant="body-small">
+              {t('card.account')}:{' '}
+              {quota?.account ?? getVodAccount(entity) ?? '…'}
+            </Text>
+          </Flex>
+          <QuotaLine quota={quota} error={quotaError} />
+          {readOnly ? (
+            <Text variant="body-small">{t('card.readOnly')}</Text>
+          ) : (
+            <PrefetchButton
+              entity={entity}
+              quota={quota}
+              permission={permission}
+              onCreated={() => {
+                live.reload();
+                loadQuota();
+              }}
+              onQuotaChanged={loadQuota}
+            />
+          )}
+          <Text as="h3" variant="title-x-small">
+            {t('card.latest')}
+          </Text>
+          <LatestPrefetches live={live} />
+          {historyLink && (
+            <Link
+              href={`${historyLink()}?entityRef=${encodeURIComponent(
+                entityRef,
+              )}`}
+            >
+              {t('card.history')}
+            </Link>
+          )}
+        </Flex>
+      </CardBody>
+    </Card>
+  );
+}
+
+function QuotaLine({ quota, error }: { quota?: Quota; error?: Error }) {
+  const { t } = useTranslationRef(vodTranslationRef);
+  if (error) return <Text>{t('error.load', { message: error.message })}</Text>;
+  if (!quota) return <Text variant="body-small">…</Text>;
+  const words = t('card.quotaUsed', {
+    used: String(quota.used),
+    limit: String(quota.limit),
+    remaining: String(quota.remaining),
+  });
+  return (
+    <Flex direction="column" gap="1">
+      <Flex align="center" gap="2">
+        <Text variant="body-small">{t('card.quota')}:</Text>
+        <progress
+          value={quota.used}
+          max={quota.limit}
+          aria-label={`${t('card.quota')}: ${words}`}
+          style={{ width: '10rem' }}
+        />
+      </Flex>
+      <Text variant="body-small">
+        {words} · {t('card.quotaResets', { time: localTime(quota.resetsAt) })}
+        {quota.queued > 0 &&
+          ` · ${t('card.queueDepth', { count: quota.queued })}`}
+      </Text>
+    </Flex>
+  );
+}
+
+function LatestPrefetches({
+  live,
+}: {
+  live: ReturnType<typeof useLivePrefetches>;
+}) {
+  const { t } = useTranslationRef(vodTranslationRef);
+  if (live.error) {
+    return <Text>{t('error.load', { message: live.error.message })}</Text>;
+  }
+  if (live.loading && !live.items) return <Text>…</Text>;
+  if (!live.items?.length) return <Text>{t('card.none')}</Text>;
+  return (
+    <ul
+      aria-label={t('card.latest')}
+      style={{ listStyle: 'none', margin: 0, padding: 0 }}
+    >
+      {live.items.map(prefetch => (
+        <li key={prefetch.id}>
+          <PrefetchRow prefetch={prefetch} />
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,1 @@
+export { EntityVodPrefetchCard } from './EntityVodPrefetchCard';

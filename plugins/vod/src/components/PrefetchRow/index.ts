@@ -1,0 +1,6 @@
+export {
+  PrefetchDetails,
+  PrefetchProgress,
+  PrefetchRow,
+  PrefetchStage,
+} from './PrefetchRow';

@@ -1,0 +1,325 @@
+import { parseEntityRef } from '@backstage/catalog-model';
+import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { EntityRefLink } from '@backstage/plugin-catalog-react';
+import {
+  Button,
+  Container,
+  Flex,
+  Select,
+  Text,
+  TextField,
+  VisuallyHidden,
+} from '@backstage/ui';
+import {
+  AccountSummary,
+  ListPrefetchesQuery,
+  Prefetch,
+  PrefetchStatus,
+  prefetchStatusSchema,
+  Quota,
+  VOD_PREFETCHES_CHANNEL,
+} from '@mediaops/backstage-plugin-vod-common';
+import { Fragment, useEffect, useId, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { vodApiRef } from '../../api';
+import { vodTranslationRef } from '../../translation';
+import { localTime } from '../format';
+import {
+  PrefetchDetails,
+  PrefetchProgress,
+  PrefetchStage,
+} from '../PrefetchRow';
+import { useLivePrefetches } from '../useLivePrefetches';
+
+const PAGE_SIZE = 20;
+const FILTERS = ['account', 'status', 'entityRef', 'createdBy'] as const;
+
+/**
+ * Every prefetch the user may read, newest first, a page at a time, with filters kept in the
+ * URL (so a link shows the same list), each row opening on its VOD tasks and per-URL results;
+ * and each account's quota today. Live like the card.
+ *
+ * @public
+ */
+export function VodPrefetchPage() {
+  const { t } = useTranslationRef(vodTranslationRef);
+  const [params, setParams] = useSearchParams();
+  const [cursors, setCursors] = useState<string[]>([]); // the pages before this one
+  const query: ListPrefetchesQuery = {
+    limit: PAGE_SIZE,
+    account: params.get('account') ?? undefined,
+    status: (params.get('status') as PrefetchStatus | null) ?? undefined,
+    entityRef: params.get('entityRef') ?? undefined,
+    createdBy: params.get('createdBy') ?? undefined,
+    cursor: cursors[cursors.length - 1],
+  };
+  const live = useLivePrefetches(query, VOD_PREFETCHES_CHANNEL);
+
+  return (
+    <>
+      <Container>
+        <Flex direction="column" gap="5">
+          <Quotas changes={live.changes} />
+          <Filters
+            values={
+              Object.fromEntries(
+                FILTERS.map(f => [f, params.get(f) ?? '']),
+              ) as Record<(typeof FILTERS)[number], string>
+            }
+            onApply={values => {
+              setCursors([]);
+              setParams(
+                Object.fromEntries(Object.entries(values).filter(([, v]) => v)),
+              );
+            }}
+          />
+          <PrefetchTable live={live} />
+          <Flex gap="2">
+            <Button
+              variant="secondary"
+              isDisabled={cursors.length === 0}
+              onPress={() => setCursors([])}
+            >
+              {t('page.first')}
+            </Button>
+            <Button
+              variant="secondary"
+              isDisabled={!live.nextCursor}
+              onPress={() => setCursors([...cursors, live.nextCursor!])}
+            >
+              {t('page.more')}
+            </Button>
+          </Flex>
+        </Flex>
+      </Container>
+    </>
+  );
+}
+
+/** Each account's quota today, and whether it can reach VOD. */
+function Quotas({ changes }: { changes: number }) {
+  const api = useApi(vodApiRef);
+  const { t } = useTranslationRef(vodTranslationRef);
+  const [rows, setRows] = useState<Array<AccountSummary & { quota?: Quota }>>();
+  const [error, setError] = useState<Error>();
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .getAccounts()
+      .then(accounts =>
+        Promise.all(
+          accounts.map(async account => ({
+            ...account,
+            quota: await api.getQuota({ account: account.name }),
+          })),
+        ),
+      )
+      .then(
+        all => !cancelled && setRows(all),
+        e => !cancelled && setError(e),
+      );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, changes]);
+  if (error) return <Text>{t('error.load', { message: error.message })}</Text>;
+  if (!rows) return <Text>…</Text>;
+  return (
+    <section aria-label={t('page.quotas')}>
+      <Text as="h2" variant="title-small">
+        {t('page.quotas')}
+      </Text>
+      <Flex gap="5" style={{ flexWrap: 'wrap' }}>
+        {rows.map(({ name, quota, problem }) => (
+          <Flex key={name} direction="column" gap="1">
+            <Text weight="bold">{name}</Text>
+            {quota && (
+              <>
+                <progress
+                  value={quota.used}
+                  max={quota.limit}
+                  aria-label={`${name}: ${t('card.quotaUsed', {
+                    used: String(quota.used),
+                    limit: String(quota.limit),
+                    remaining: String(quota.remaining),
+                  })}`}
+                />
+                <Text variant="body-small">
+                  {t('card.quotaUsed', {
+                    used: String(quota.used),
+                    limit: String(quota.limit),
+                    remaining: String(quota.remaining),
+                  })}
+                </Text>
+                <Text variant="body-small">
+                  {t('card.quotaResets', { time: localTime(quota.resetsAt) })} ·{' '}
+                  {t('card.queueDepth', { count: quota.queued })}
+                </Text>
+              </>
+            )}
+            {problem && (
+              <Text variant="body-small" color="danger">
+                {t('page.problem', { message: problem.message })}
+              </Text>
+            )}
+          </Flex>
+        ))}
+      </Flex>
+    </section>
+  );
+}
+
+function Filters(props: {
+  values: Record<(typeof FILTERS)[number], string>;
+  onApply(values: Record<string, string>): void;
+}) {
+  const { t } = useTranslationRef(vodTranslationRef);
+  const [values, setValues] = useState(props.values);
+  const set = (key: string) => (value: string) =>
+    setValues(current => ({ ...current, [key]: value }));
+  return (
+    <form
+      aria-label={t('page.filters')}
+      onSubmit={e => {
+        e.preventDefault();
+        props.onApply(values);
+      }}
+    >
+      <Flex gap="3" align="end" style={{ flexWrap: 'wrap' }}>
+        <TextField
+          label={t('page.account')}
+          value={values.account}
+          onChange={set('account')}
+        />
+        <Select
+          label={t('page.state')}
+          selectedKey={values.status || 'any'}
+          onSelectionChange={key =>
+            set('status')(key === 'any' ? '' : String(key))
+          }
+          options={[
+            { value: 'any', label: t('page.any') },
+            ...prefetchStatusSchema.options.map(status => ({
+              value: status,
+              label: t(`stage.${status}`),
+            })),
+          ]}
+        />
+        <TextField
+          label={t('page.entity')}
+          value={values.entityRef}
+          onChange={set('entityRef')}
+        />
+        <TextField
+          label={t('page.who')}
+          value={values.createdBy}
+          onChange={set('createdBy')}
+        />
+        <Button type="submit" variant="primary">
+          {t('page.apply')}
+        </Button>
+        <Button
+          variant="secondary"
+          onPress={() => {
+            const empty = {
+              account: '',
+              status: '',
+              entityRef: '',
+              createdBy: '',
+            };
+            setValues(empty);
+            props.onApply(empty);
+          }}
+        >
+          {t('page.clear')}
+        </Button>
+      </Flex>
+    </form>
+  );
+}
+
+/** The prefetches as a table; a row opens on its tasks and per-URL results. */
+function PrefetchTable({
+  live,
+}: {
+  live: ReturnType<typeof useLivePrefetches>;
+}) {
+  const { t } = useTranslationRef(vodTranslationRef);
+  if (live.error) {
+    return <Text>{t('error.load', { message: live.error.message })}</Text>;
+  }
+  if (!live.items) return <Text>…</Text>;
+  if (live.items.length === 0) return <Text>{t('page.empty')}</Text>;
+  return (
+    <table style={{ width: '100%', borderCollapse: 'collapse' }}>
+      <thead>
+        <tr style={{ textAlign: 'left' }}>
+          <th scope="col">{t('page.state')}</th>
+          <th scope="col">{t('page.what')}</th>
+          <th scope="col">{t('page.account')}</th>
+          <th scope="col">{t('page.who')}</th>
+          <th scope="col">{t('page.when')}</th>
+          <th scope="col">
+            <VisuallyHidden>{t('row.details')}</VisuallyHidden>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {live.items.map(prefetch => (
+          <TableRow key={prefetch.id} prefetch={prefetch} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function TableRow({ prefetch }: { prefetch: Prefetch }) {
+  const { t } = useTranslationRef(vodTranslationRef);
+  const [open, setOpen] = useState(false);
+  const detailsId = useId();
+  const cell = { padding: '0.5rem 0.5rem 0.5rem 0', verticalAlign: 'top' };
+  return (
+    <Fragment>
+      <tr style={{ borderTop: '1px solid var(--bui-border, #ddd)' }}>
+        <td style={cell}>
+          <PrefetchStage prefetch={prefetch} />
+          <PrefetchProgress prefetch={prefetch} />
+        </td>
+        <td style={cell}>
+          {prefetch.entityRef ? (
+            <EntityRefLink entityRef={parseEntityRef(prefetch.entityRef)} />
+          ) : (
+            <Text variant="body-small">
+              {prefetch.assetId ??
+                t('page.urls', { count: prefetch.urls?.length ?? 0 })}
+            </Text>
+          )}
+        </td>
+        <td style={cell}>
+          <Text variant="body-small">{prefetch.account}</Text>
+        </td>
+        <td style={cell}>
+          <Text variant="body-small">{prefetch.createdBy}</Text>
+        </td>
+        <td style={cell}>
+          <Text variant="body-small">{localTime(prefetch.createdAt)}</Text>
+        </td>
+        <td style={cell}>
+          <Button
+            variant="tertiary"
+            size="small"
+            aria-expanded={open}
+            aria-controls={detailsId}
+            onPress={() => setOpen(!open)}
+          >
+            {open ? t('row.hideDetails') : t('row.details')}
+          </Button>
+        </td>
+      </tr>
+      <tr id={detailsId} hidden={!open}>
+        <td colSpan={6}>{open && <PrefetchDetails prefetch={prefetch} />}</td>
+      </tr>
+    </Fragment>
+  );
+}

@@ -1,0 +1,1 @@
+export { VodPrefetchPage } from './VodPrefetchPage';
