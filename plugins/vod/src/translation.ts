@@ -11,6 +11,7 @@ export const vodTranslationRef = createTranslationRef({
   messages: {
     card: {
       title: 'CDN prefetch',
+      loading: 'Loading…',
       asset: 'Asset',
       account: 'VOD account',
       quota: 'Quota today',

@@ -72,7 +72,7 @@ export function EntityVodPrefetchCard() {
             </Text>
             <Text variant="body-small">
               {t('card.account')}:{' '}
-              {quota?.account ?? getVodAccount(entity) ?? '…'}
+              {quota?.account ?? getVodAccount(entity) ?? t('card.loading')}
             </Text>
           </Flex>
           <QuotaLine quota={quota} error={quotaError} />
@@ -112,7 +112,12 @@ export function EntityVodPrefetchCard() {
 function QuotaLine({ quota, error }: { quota?: Quota; error?: Error }) {
   const { t } = useTranslationRef(vodTranslationRef);
   if (error) return <Text>{t('error.load', { message: error.message })}</Text>;
-  if (!quota) return <Text variant="body-small">…</Text>;
+  if (!quota)
+    return (
+      <Text variant="body-small" aria-busy>
+        {t('card.loading')}
+      </Text>
+    );
   const words = t('card.quotaUsed', {
     used: String(quota.used),
     limit: String(quota.limit),
@@ -147,7 +152,8 @@ function LatestPrefetches({
   if (live.error) {
     return <Text>{t('error.load', { message: live.error.message })}</Text>;
   }
-  if (live.loading && !live.items) return <Text>…</Text>;
+  if (live.loading && !live.items)
+    return <Text aria-busy>{t('card.loading')}</Text>;
   if (!live.items?.length) return <Text>{t('card.none')}</Text>;
   return (
     <ul

@@ -214,8 +214,11 @@ function failureOf(
       : String((error as Error)?.message ?? error);
   const status = error instanceof ResponseError ? error.statusCode : 0;
   if (status === 429) {
-    const at = /resets at (\S+?)\.?$/.exec(message)?.[1] ?? quota?.resetsAt;
-    return { kind: 'quota', resetsAt: at ? localTime(at) : '' };
+    // The quota day ends at the same time for every account: the card's quota says when.
+    return {
+      kind: 'quota',
+      resetsAt: quota ? localTime(quota.resetsAt) : '',
+    };
   }
   return { kind: status === 403 ? 'not-allowed' : 'other', message };
 }

@@ -134,7 +134,7 @@ export function PrefetchDetails({ prefetch }: { prefetch: Prefetch }) {
   if (error) {
     return <Text>{t('error.load', { message: error.message })}</Text>;
   }
-  if (!full?.tasks) return <Text>…</Text>;
+  if (!full?.tasks) return <Text aria-busy>{t('card.loading')}</Text>;
   const urlState = {
     succeed: t('row.urlSucceeded'),
     failed: t('row.urlFailed'),

@@ -124,7 +124,7 @@ function Quotas({ changes }: { changes: number }) {
     };
   }, [api, changes]);
   if (error) return <Text>{t('error.load', { message: error.message })}</Text>;
-  if (!rows) return <Text>…</Text>;
+  if (!rows) return <Text aria-busy>{t('card.loading')}</Text>;
   return (
     <section aria-label={t('page.quotas')}>
       <Text as="h2" variant="title-small">
@@ -249,7 +249,7 @@ function PrefetchTable({
   if (live.error) {
     return <Text>{t('error.load', { message: live.error.message })}</Text>;
   }
-  if (!live.items) return <Text>…</Text>;
+  if (!live.items) return <Text aria-busy>{t('card.loading')}</Text>;
   if (live.items.length === 0) return <Text>{t('page.empty')}</Text>;
   return (
     <table style={{ width: '100%', borderCollapse: 'collapse' }}>

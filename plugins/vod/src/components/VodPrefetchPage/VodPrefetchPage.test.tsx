@@ -1,0 +1,144 @@
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
+import type {
+  ListPrefetchesQuery,
+  Prefetch,
+} from '@mediaops/backstage-plugin-vod-common';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { VodApi, vodApiRef } from '../../api';
+import { VodPrefetchPage } from './VodPrefetchPage';
+
+const prefetch = (id: string, over: Partial<Prefetch> = {}): Prefetch => ({
+  id,
+  status: 'succeeded',
+  account: 'main',
+  entityRef: 'resource:default/trailer',
+  createdBy: 'user:default/guest',
+  createdAt: '2026-11-26T09:00:00.000Z',
+  updatedAt: '2026-11-26T09:01:00.000Z',
+  possibleDuplicate: false,
+  ...over,
+});
+
+function fakeApi() {
+  const queries: ListPrefetchesQuery[] = [];
+  const api: VodApi = {
+    listPrefetches: async (query = {}) => {
+      queries.push(query);
+      return query.cursor
+        ? {
+            items: [
+              prefetch('p3', { entityRef: undefined, urls: ['https://x'] }),
+            ],
+          }
+        : {
+            items: [prefetch('p1'), prefetch('p2', { status: 'failed' })],
+            nextCursor: 'c1',
+          };
+    },
+    getPrefetch: async id => ({
+      ...prefetch(id),
+      tasks: [
+        {
+          taskId: 'vodtask-9',
+          status: 'succeeded',
+          results: [
+            { url: 'https://vod.example.com/asset/a/1.mp4', status: 'succeed' },
+          ],
+        },
+      ],
+    }),
+    getQuota: async () => ({
+      account: 'main',
+      limit: 1000,
+      used: 7,
+      remaining: 993,
+      resetsAt: '2026-11-26T16:00:00.000Z',
+      queued: 2,
+    }),
+    getAccounts: async () => [
+      {
+        name: 'main',
+        projectId: 'p',
+        isDefault: true,
+        problem: {
+          code: 'IAM_CREDENTIALS_REFUSED',
+          message: 'wrong password',
+          since: '',
+        },
+      },
+    ],
+    createPrefetch: async () => {
+      throw new Error('not used');
+    },
+  };
+  return { api, queries };
+}
+
+async function renderPage(api: VodApi, url = '/vod') {
+  await renderInTestApp(<VodPrefetchPage />, {
+    apis: [
+      [vodApiRef, api],
+      mockApis.permission(),
+      [
+        catalogApiRef,
+        { getEntitiesByRefs: async () => ({ items: [] }) } as any,
+      ],
+    ],
+    initialRouteEntries: [url],
+    mountPath: '/vod',
+    mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+  });
+}
+
+describe('VodPrefetchPage', () => {
+  it('takes its filters from the URL, so a link shows the same list', async () => {
+    const { api, queries } = fakeApi();
+    await renderPage(
+      api,
+      '/vod?entityRef=resource%3Adefault%2Ftrailer&status=failed',
+    );
+    await screen.findByText('Cache warm');
+    expect(queries[0]).toEqual({
+      limit: 20,
+      entityRef: 'resource:default/trailer',
+      status: 'failed',
+    });
+    expect(screen.getByLabelText('Entity')).toHaveValue(
+      'resource:default/trailer',
+    );
+  });
+
+  it("shows each account's quota, its queue and whether it can reach VOD", async () => {
+    await renderPage(fakeApi().api);
+    expect(
+      await screen.findByText('7 of 1000 used, 993 left'),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/2 call\(s\) waiting for VOD/)).toBeInTheDocument();
+    expect(
+      screen.getByText('Cannot reach VOD: wrong password'),
+    ).toBeInTheDocument();
+  });
+
+  it('lists the prefetches, opens a row on its results, and pages on with the cursor', async () => {
+    const { api, queries } = fakeApi();
+    await renderPage(api);
+    const rows = await screen.findAllByRole('row');
+    expect(rows).toHaveLength(1 + 2); // a header and two prefetches; closed details rows are hidden
+    await userEvent.click(
+      within(rows[1]).getByRole('button', { name: 'Details' }),
+    );
+    expect(
+      await screen.findByText('warm: https://vod.example.com/asset/a/1.mp4'),
+    ).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Older' }));
+    expect(await screen.findByText('1 URL(s)')).toBeInTheDocument();
+    expect(queries[queries.length - 1]).toMatchObject({ cursor: 'c1' });
+    await userEvent.click(screen.getByRole('button', { name: 'Newest' }));
+    await waitFor(() =>
+      expect(screen.getAllByText('Cache warm').length).toBeGreaterThan(0),
+    );
+  });
+});
