@@ -44,5 +44,20 @@ export async function signInAsGuest(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
   await page.goto(FRONTEND_URL);
   await page.getByRole('button', { name: 'Enter' }).click();
+  // Signed in once the app shows its sidebar; a page loaded before would ask again.
+  await page
+    .getByRole('link', { name: 'Catalog' })
+    .first()
+    .waitFor({ timeout: 120_000 });
   return page;
+}
+
+/** A Backstage token of the demo's guest, for calling the backend's API directly. */
+export async function guestToken(): Promise<string> {
+  const res = await fetch(
+    `${BACKEND_URL}/api/auth/guest/refresh?optional&env=development`,
+    { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
+  );
+  if (!res.ok) throw new Error(`guest sign-in: ${res.status}`);
+  return (await res.json()).backstageIdentity.token;
 }

@@ -1,5 +1,11 @@
 import type { Page } from 'playwright-core';
-import { openBrowser, signInAsGuest, FRONTEND_URL } from './browser';
+import {
+  BACKEND_URL,
+  FRONTEND_URL,
+  guestToken,
+  openBrowser,
+  signInAsGuest,
+} from './browser';
 
 // The Prefetch to CDN card and the prefetch page, as a person uses them: in Debian's chromium,
 // signed in as the demo's guest (a member of media-platform), against the portal and VOD
@@ -39,6 +45,11 @@ describe('the Prefetch to CDN card and the prefetch page', () => {
 
   it("prefetches an entity the guest's team owns and shows it warm, live, spending one unit", async () => {
     const page = await signInAsGuest(browser.context);
+    // The card's signals come over the page's websocket to the signals backend.
+    const frames: string[] = [];
+    page.on('websocket', ws =>
+      ws.on('framereceived', frame => frames.push(String(frame.payload))),
+    );
     await page.goto(
       `${FRONTEND_URL}/catalog/default/resource/winter-launch-trailer-2026`,
     );
@@ -58,25 +69,31 @@ describe('the Prefetch to CDN card and the prefetch page', () => {
       .getByText(/Costs 1 of the \d+ prefetches left today/)
       .waitFor();
     await shot(page, '2-dialog');
-    await dialog.getByRole('button', { name: 'Prefetch', exact: true }).click();
+    const [created] = await Promise.all([
+      page.waitForResponse(
+        r =>
+          r.request().method() === 'POST' &&
+          new URL(r.url()).pathname === '/api/vod/prefetches',
+      ),
+      dialog.getByRole('button', { name: 'Prefetch', exact: true }).click(),
+    ]);
+    expect(created.status()).toBe(202);
+    const { id } = await created.json();
     await dialog.waitFor({ state: 'hidden' });
+    const row = page.locator(`li[data-prefetch-id="${id}"]`);
 
-    await page
-      .getByText(/Queued in the portal/)
-      .first()
-      .waitFor();
+    await row.getByText(/Queued in the portal/).waitFor();
     await shot(page, '3-queued');
-    await page
+    await row
       .getByText('Accepted by VOD, warming the cache')
-      .first()
       .waitFor({ timeout: 30_000 });
     await shot(page, '4-accepted');
-    await page.getByText('Cache warm').first().waitFor({ timeout: 30_000 });
-    await page
-      .getByText(/3 of 3 URLs done/)
-      .first()
-      .waitFor();
+    await row.getByText('Cache warm').waitFor({ timeout: 30_000 });
+    await row.getByText(/3 of 3 URLs done/).waitFor();
     await page.getByText(`${before + 1} of 1000 used, `).waitFor();
+    expect(frames.some(f => f.includes(id) && f.includes('succeeded'))).toBe(
+      true,
+    );
     await shot(page, '5-warm');
   });
 
@@ -96,18 +113,45 @@ describe('the Prefetch to CDN card and the prefetch page', () => {
     await shot(page, '6-not-allowed');
   });
 
-  it('finds the prefetch on the page by its entity and opens its results', async () => {
+  it('finds a prefetch on the page by its entity and opens its results', async () => {
+    // One that is warm, made through the API, so this test stands on its own.
+    const token = await guestToken();
+    const headers = {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+    };
+    const created = await fetch(`${BACKEND_URL}/api/vod/prefetches`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        entityRef: 'resource:default/winter-launch-trailer-2026',
+      }),
+    });
+    expect(created.status).toBe(202);
+    const { id } = await created.json();
+    for (let i = 0; ; i++) {
+      const res = await fetch(`${BACKEND_URL}/api/vod/prefetches/${id}`, {
+        headers,
+      });
+      if ((await res.json()).status === 'succeeded') break;
+      if (i > 120) throw new Error('the prefetch did not end within a minute');
+      await new Promise(resolve => setTimeout(resolve, 500));
+    }
+
     const page = await signInAsGuest(browser.context);
-    await page.goto(
-      `${FRONTEND_URL}/vod?entityRef=${encodeURIComponent(
-        'resource:default/winter-launch-trailer-2026',
-      )}`,
-    );
+    await page.goto(`${FRONTEND_URL}/vod`);
     await page
       .getByText('Quota today per account')
       .waitFor({ timeout: 60_000 });
-    const row = page.getByRole('row').filter({ hasText: 'Cache warm' }).first();
-    await row.waitFor({ timeout: 30_000 });
+    await page
+      .getByLabel('Entity')
+      .fill('resource:default/winter-launch-trailer-2026');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(
+      /entityRef=resource%3Adefault%2Fwinter-launch-trailer-2026/,
+    );
+    const row = page.locator(`tr[data-prefetch-id="${id}"]`);
+    await row.getByText('Cache warm').waitFor({ timeout: 30_000 });
     await row.getByRole('button', { name: 'Details' }).click();
     await page
       .getByText(/^warm: https:\/\/vod\.example\.com\/asset\//)

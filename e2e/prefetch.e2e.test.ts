@@ -1,18 +1,7 @@
-import { BACKEND_URL } from './browser';
+import { BACKEND_URL, guestToken } from './browser';
 
 // The demo portal's backend, signed in as the guest, prefetching through the vod API into the
 // VOD simulator that ./dev start runs: the whole chain without a browser page.
-
-async function guestToken(): Promise<string> {
-  const res = await fetch(
-    `${BACKEND_URL}/api/auth/guest/refresh?optional&env=development`,
-    {
-      headers: { 'X-Requested-With': 'XMLHttpRequest' },
-    },
-  );
-  expect(res.status).toBe(200);
-  return (await res.json()).backstageIdentity.token;
-}
 
 async function api(path: string, token: string, init: RequestInit = {}) {
   const res = await fetch(`${BACKEND_URL}/api/vod${path}`, {

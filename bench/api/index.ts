@@ -1,23 +1,27 @@
 // bench/api: the vod routes against stock Backstage routes, in one run against one backend (the
 // demo backend, dev mode, SQLite), at 1 and 50 connections. Then GET /prefetches with 100k rows on
 // SQLite and PostgreSQL. Run: ./dev run yarn bench:api   (takes about 8 minutes)
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import knexFactory, { Knex } from 'knex';
+import { join } from 'node:path';
+import knexFactory from 'knex';
 import { VodClient } from '../../plugins/vod-backend/src/huaweicloud/VodClient';
-import { DatabaseVodStore } from '../../plugins/vod-backend/src/database/DatabaseVodStore';
 import { concurrently, load, LoadRequest, LoadResult } from '../lib/load';
 import { printTable } from '../lib/measure';
+import {
+  AK,
+  BACKEND,
+  fill,
+  goal,
+  guestToken,
+  PROJECT,
+  Simulator,
+  SK,
+  startBackend,
+  startSimulator,
+  stopBackend,
+} from '../lib/portal';
 
-const ROOT = resolve(__dirname, '../..');
-const PROJECT = '0123456789abcdef0123456789abcdef';
-const AK = 'BENCHACCESSKEY000001';
-const SK = 'bench-secret-for-the-local-simulator';
-const ASSET = 'f488337c31c8e4622f1590735b134c65';
-const BACKEND = 'http://127.0.0.1:7007';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const ROUNDS = 5;
 
@@ -25,7 +29,9 @@ async function main() {
   const sim = await startSimulator();
   const results: Array<Record<string, string | number>> = [];
   let backend = await startBackend(sim, {
-    database: { client: 'better-sqlite3', connection: ':memory:' },
+    backend: {
+      database: { client: 'better-sqlite3', connection: ':memory:' },
+    },
   });
   try {
     const token = await guestToken();
@@ -229,9 +235,11 @@ async function main() {
     }),
   );
   backend = await startBackend(sim, {
-    database: {
-      client: 'better-sqlite3',
-      connection: { directory: sqliteDir },
+    backend: {
+      database: {
+        client: 'better-sqlite3',
+        connection: { directory: sqliteDir },
+      },
     },
   });
   try {
@@ -253,10 +261,12 @@ async function main() {
     }),
   );
   backend = await startBackend(sim, {
-    database: {
-      client: 'pg',
-      connection: { host: '127.0.0.1', user: 'postgres' },
-      plugin: { vod: { connection: { database: pgDatabase } } },
+    backend: {
+      database: {
+        client: 'pg',
+        connection: { host: '127.0.0.1', user: 'postgres' },
+        plugin: { vod: { connection: { database: pgDatabase } } },
+      },
     },
   });
   try {
@@ -292,75 +302,6 @@ async function outboxDrained(headers: Record<string, string>): Promise<number> {
     }
     await new Promise(r => setTimeout(r, 200));
   }
-}
-
-function goal(name: string, value: number, target: number, op: '>=' | '<=') {
-  const met = op === '>=' ? value >= target : value <= target;
-  console.log(
-    `  ${name}: ${value.toFixed(2)} ${op} ${target} ${met ? 'MET' : 'MISSED'}`,
-  );
-}
-
-interface Simulator {
-  url: string;
-  close(): void;
-}
-
-/**
- * The VOD simulator in a process of its own, as VOD is to the backend: the backend's calls and
- * (f)'s direct calls both cross a process boundary. Its limits are lifted and tasks end after 1 s.
- */
-async function startSimulator(): Promise<Simulator> {
-  const configFile = join(
-    mkdtempSync(join(tmpdir(), 'vod-bench-sim-')),
-    'simulator.json',
-  );
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      port: 0,
-      dailyQuota: 1e9,
-      createsPerMinute: 1e9,
-      queriesPerMinute: 1e9,
-      processingMs: 1000,
-      failingUrlPatterns: [],
-    }),
-  );
-  const child = spawn(
-    'yarn',
-    ['workspace', '@mediaops/vod-simulator', 'start'],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: {
-        ...process.env,
-        VOD_PROJECT_ID: PROJECT,
-        VOD_ACCESS_KEY_ID: AK,
-        VOD_SECRET_ACCESS_KEY: SK,
-        VOD_SIMULATOR_CONFIG: configFile,
-      },
-    },
-  );
-  const url = await new Promise<string>((resolveUrl, fail) => {
-    let out = '';
-    child.stdout!.on('data', chunk => {
-      out += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolveUrl(match[1]);
-    });
-    child.once('exit', code => fail(new Error(`simulator exited: ${code}`)));
-  });
-  return {
-    url,
-    close: () => {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // gone already
-      }
-    },
-  };
 }
 
 /** Each figure's median over the turns; errors summed. */
@@ -414,30 +355,6 @@ async function directSignedCalls(
   }
 }
 
-async function fill(knex: Knex) {
-  await DatabaseVodStore.fromKnex(knex);
-  const t0 = Date.now() - 100_000 * 1000;
-  const rows = Array.from({ length: 100_000 }, (_, i) => ({
-    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    account: 'main',
-    project_id: PROJECT,
-    entity_ref: `resource:default/asset-${i % 500}`,
-    asset_id: ASSET,
-    urls: null,
-    status: ['succeeded', 'failed', 'processing', 'partially_failed'][i % 4],
-    created_by: `user:default/user-${i % 50}`,
-    created_at: t0 + i * 1000,
-    updated_at: t0 + i * 1000,
-    possible_duplicate: false,
-    quota_day: '2026-11-25',
-    quota_units: 1,
-  }));
-  for (let i = 0; i < rows.length; i += 500) {
-    await knex('vod_prefetches').insert(rows.slice(i, i + 500));
-  }
-  await knex.destroy();
-}
-
 async function measureList(database: string) {
   const token = await guestToken();
   const headers = { Authorization: `Bearer ${token}` };
@@ -463,118 +380,6 @@ async function measureList(database: string) {
     });
   }
   return rows;
-}
-
-async function startBackend(
-  sim: Simulator,
-  backendConfig: { database: object },
-): Promise<ChildProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'vod-bench-'));
-  const configFile = join(dir, 'app-config.bench.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      backend: backendConfig,
-      vod: {
-        // BENCH_CACHE_TTL=0 measures without reusing permission decisions and catalog lookups.
-        ...(process.env.BENCH_CACHE_TTL !== undefined && {
-          cacheTtl: { seconds: Number(process.env.BENCH_CACHE_TTL) },
-        }),
-        accounts: [
-          {
-            name: 'main',
-            endpoint: sim.url,
-            projectId: PROJECT,
-            accessKeyId: AK,
-            secretAccessKey: SK,
-            dailyQuota: 1_000_000_000,
-            allowedUrlPrefixes: ['https://cdn.example.com/asset/'],
-            rateLimit: {
-              createsPerMinute: 1_000_000_000,
-              queriesPerMinute: 1_000_000_000,
-            },
-          },
-        ],
-      },
-    }),
-  );
-  const child = spawn(
-    'yarn',
-    [
-      'workspace',
-      'backend',
-      'start',
-      '--config',
-      '../../app-config.yaml',
-      '--config',
-      configFile,
-    ],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        VOD_ENDPOINT: sim.url,
-        VOD_PROJECT_ID: PROJECT,
-        VOD_ACCESS_KEY_ID: AK,
-        VOD_SECRET_ACCESS_KEY: SK,
-        LOG_LEVEL: 'warn',
-      },
-    },
-  );
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${BACKEND}/api/catalog/entities?limit=1`, {
-        headers: { Authorization: `Bearer ${await guestToken()}` },
-      });
-      const body = res.ok ? await res.json() : [];
-      if (Array.isArray(body) && body.length > 0) return child; // catalog ingested
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error('backend did not start');
-    await new Promise(r => setTimeout(r, 1000));
-  }
-}
-
-async function stopBackend(child: ChildProcess) {
-  try {
-    process.kill(-child.pid!, 'SIGTERM');
-  } catch {
-    // gone already
-  }
-  // Done only when nothing accepts connections on the port any more: a failed health request
-  // alone can come while the old process still holds the port, and the next backend then
-  // cannot listen.
-  for (let i = 0; i < 120; i++) {
-    if (!(await portAccepts(7007))) return;
-    await new Promise(r => setTimeout(r, 500));
-  }
-  throw new Error('the backend did not stop within a minute');
-}
-
-function portAccepts(port: number): Promise<boolean> {
-  return new Promise(resolvePort => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolvePort(true);
-    });
-    socket.once('error', () => resolvePort(false));
-  });
-}
-
-async function guestToken(): Promise<string> {
-  const res = await fetch(
-    `${BACKEND}/api/auth/guest/refresh?optional&env=development`,
-    {
-      headers: { 'X-Requested-With': 'XMLHttpRequest' },
-    },
-  );
-  if (!res.ok) throw new Error(`guest sign-in: ${res.status}`);
-  return (await res.json()).backstageIdentity.token;
 }
 
 main().catch(error => {

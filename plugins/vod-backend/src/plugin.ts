@@ -55,7 +55,11 @@ export const vodPlugin = createBackendPlugin({
         const store = await DatabaseVodStore.create({
           database: deps.database,
         });
-        const signals = new PrefetchSignals({ signals: deps.signals, logger });
+        const signals = await PrefetchSignals.create({
+          signals: deps.signals,
+          logger,
+          store,
+        });
         store.onChange(changes => signals.changed(changes));
         const accounts = VodAccounts.fromConfig(vodConfig, { logger });
         // Credentials, quotas and allow-lists apply without a restart; more is refused whole.
@@ -124,6 +128,7 @@ export const vodPlugin = createBackendPlugin({
           catalog,
           auditor: deps.auditor,
           config: vodConfig,
+          signals,
           now,
         });
         const seed = new SeedPrefetches({

@@ -205,6 +205,12 @@ export const prefetchSchema = z.object({
 export const prefetchListSchema = z.object({
   items: z.array(prefetchSchema),
   nextCursor: z.string().optional(),
+  /**
+   * The Backstage signal channel that tells of changes to this list's prefetches: for an
+   * `entityRef` filter, that entity's (given only to those who may read its prefetches);
+   * otherwise the channel that says only that something changed.
+   */
+  channel: z.string().optional(),
 });
 
 /** `GET /api/vod/quota`: one account's quota day. */

@@ -1,18 +1,16 @@
 import type { PrefetchStatus } from './types';
 
 /**
- * The signal channel of every prefetch's state changes. Anyone signed in may subscribe to any
- * channel, so a signal carries ids and states only: a reader fetches the prefetch through the
- * permission-checked API.
+ * The signal channel that says only that some prefetch changed: anyone signed in may subscribe
+ * to any channel. An entity's channel, whose signals name its prefetches, is handed out by
+ * `GET /prefetches?entityRef=…` (`channel`) to those who may read them, and cannot be guessed.
  */
 export const VOD_PREFETCHES_CHANNEL = 'vod:prefetches';
 
-/** The signal channel of the state changes of one entity's prefetches. */
-export function vodEntityChannel(entityRef: string): string {
-  return `${VOD_PREFETCHES_CHANNEL}:${entityRef.toLowerCase()}`;
-}
-
-/** What a signal on a vod channel says: which prefetches changed, and to which state. */
+/**
+ * What a signal on a vod channel says. On an entity's channel: which of its prefetches changed,
+ * and to which state. On `VOD_PREFETCHES_CHANNEL`: nothing more than that something changed.
+ */
 export interface VodPrefetchSignal {
-  prefetches: Array<{ id: string; status: PrefetchStatus }>;
+  prefetches?: Array<{ id: string; status: PrefetchStatus }>;
 }

@@ -69,6 +69,7 @@ export const vodTranslationRef = createTranslationRef({
       notAllowed: 'Not allowed: {{message}}',
       failed: 'The prefetch could not be started: {{message}}',
       load: 'Could not load prefetches: {{message}}',
+      quotaLoad: 'Could not load the quota: {{message}}',
     },
     page: {
       title: 'CDN prefetch',

@@ -124,8 +124,15 @@ export class DatabaseVodStore implements VodStore {
     if (created.length > 0) this.emit(created);
   }
 
+  /** Never throws: what a listener does with the news cannot undo or repeat a commit. */
   private emit(changes: PrefetchChange[]) {
-    for (const listener of this.listeners) listener(changes);
+    for (const listener of this.listeners) {
+      try {
+        listener(changes);
+      } catch {
+        // a lost announcement costs a late refresh, nothing more
+      }
+    }
   }
 
   /** For tests that bring their own knex (TestDatabases). */
@@ -897,6 +904,15 @@ export class DatabaseVodStore implements VodStore {
         nextPollAt === undefined
           ? {}
           : { next_poll_at: nextPollAt, poll_count: trx.raw('poll_count + 1') };
+      // Most polls of a running task hear nothing new: no rewrite of its results, no signal.
+      const unchanged =
+        status === 'processing' &&
+        sameResults(
+          await trx('vod_task_results')
+            .where({ task_row_id: rowId })
+            .select('url', 'status'),
+          results,
+        );
       const updated = await this.updateTask(
         trx,
         rowId,
@@ -908,8 +924,9 @@ export class DatabaseVodStore implements VodStore {
           ...(isTerminal(status) && { next_poll_at: null }),
         },
         { status: 'processing' },
+        !unchanged,
       );
-      if (!updated) return;
+      if (!updated || unchanged) return;
       await trx('vod_task_results').where({ task_row_id: rowId }).delete();
       if (results.length) {
         await trx('vod_task_results').insert(
@@ -961,6 +978,15 @@ export class DatabaseVodStore implements VodStore {
       .delete();
   }
 
+  async sharedValue(name: string, make: () => string): Promise<string> {
+    await this.db('vod_settings')
+      .insert({ name, value: make() })
+      .onConflict('name')
+      .ignore();
+    const row = await this.db('vod_settings').where({ name }).first('value');
+    return row.value;
+  }
+
   async prunePrefetches(endedBefore: number, limit: number): Promise<number> {
     const ids = (
       await this.db('vod_prefetches')
@@ -989,7 +1015,8 @@ export class DatabaseVodStore implements VodStore {
 
   /**
    * Updates a task if it still is as `expected`, and brings its prefetch's state (and first
-   * error) up to date. Returns whether the task was updated.
+   * error) up to date; the prefetch is announced as changed unless `announce` is false. Returns
+   * whether the task was updated.
    */
   private async updateTask(
     trx: Knex.Transaction,
@@ -997,6 +1024,7 @@ export class DatabaseVodStore implements VodStore {
     now: number,
     changes: Row,
     expected: Row = {},
+    announce = true,
   ): Promise<boolean> {
     const updated = await trx('vod_tasks')
       .where({ id: rowId, ...expected })
@@ -1009,7 +1037,7 @@ export class DatabaseVodStore implements VodStore {
       )
       .orderBy('seq');
     const prefetchId = tasks[0].prefetch_id;
-    this.changed.get(trx)?.add(prefetchId);
+    if (announce) this.changed.get(trx)?.add(prefetchId);
     // The first error of a task that has ended; a queued task's last error is not final.
     const failed = tasks.find(t => t.error_code && isTerminal(t.status));
     await trx('vod_prefetches')
@@ -1022,6 +1050,18 @@ export class DatabaseVodStore implements VodStore {
       });
     return true;
   }
+}
+
+/** Whether VOD reported the same URLs in the same states as last time. */
+function sameResults(
+  before: Array<{ url: string; status: string }>,
+  after: PrefetchUrlResult[],
+): boolean {
+  const was = new Map(before.map(r => [r.url, r.status]));
+  return (
+    before.length === after.length &&
+    after.every(r => was.get(r.url) === r.status)
+  );
 }
 
 /** A pending task may be sent now: no grace after a recovered claim, or it is over. */

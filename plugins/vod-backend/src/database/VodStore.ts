@@ -256,6 +256,11 @@ export interface VodStore {
    */
   onChange(listener: (changes: PrefetchChange[]) => void): void;
 
+  /**
+   * The value shared by every instance under `name`: the first caller's `make()`, kept for good.
+   */
+  sharedValue(name: string, make: () => string): Promise<string>;
+
   // Housekeeping.
   /** Forgets idempotency keys past their expiry. */
   pruneIdempotencyKeys(now: number): Promise<number>;

@@ -170,6 +170,11 @@ export const spec = {
         properties: {
           items: { type: 'array', items: ref('Prefetch') },
           nextCursor: { type: 'string' },
+          channel: {
+            type: 'string',
+            description:
+              "The Backstage signal channel that tells of this list's changes: for an entityRef filter, that entity's (only to those who may read its prefetches; its signals name the prefetches and their states); otherwise vod:prefetches, whose signals say only that something changed.",
+          },
         },
         required: ['items'],
       },

@@ -15,6 +15,7 @@ import {
   Prefetch,
   PrefetchList,
   Quota,
+  VOD_PREFETCHES_CHANNEL,
 } from '@mediaops/backstage-plugin-vod-common';
 import type { Request } from 'express';
 import type {
@@ -27,6 +28,7 @@ import type { VodConfig } from './config';
 import type { Dispatcher } from './Dispatcher';
 import { QuotaExceededError } from './errors';
 import type { PrefetchAccess } from './PrefetchAccess';
+import type { PrefetchSignals } from './PrefetchSignals';
 import type { QuotaLedger } from './QuotaLedger';
 import type { CreatePrefetchInput, TargetResolver } from './TargetResolver';
 import type { VodAccounts } from './VodAccounts';
@@ -41,6 +43,7 @@ export interface PrefetchServiceDeps {
   catalog: CatalogLookup;
   auditor: AuditorService;
   config: VodConfig;
+  signals: Pick<PrefetchSignals, 'entityChannel'>;
   now: () => number;
 }
 
@@ -203,6 +206,36 @@ export class PrefetchService {
    * The cursor is the position of the page's last row, so pages never overlap or skip.
    */
   async list(
+    filter: PrefetchFilter,
+    page: { limit: number; cursor?: string },
+    credentials: BackstageCredentials,
+  ): Promise<PrefetchList> {
+    const [list, channel] = await Promise.all([
+      this.page(filter, page, credentials),
+      this.channelOf(filter.entityRef, credentials),
+    ]);
+    return channel ? { ...list, channel } : list;
+  }
+
+  /**
+   * The signal channel of a list: an entity's, only to those who may read its prefetches; for
+   * any other list, the one that names no prefetch.
+   */
+  private async channelOf(
+    entityRef: string | undefined,
+    credentials: BackstageCredentials,
+  ): Promise<string | undefined> {
+    if (entityRef === undefined) return VOD_PREFETCHES_CHANNEL;
+    const access = await this.deps.access.entityReadAccess(
+      entityRef,
+      credentials,
+    );
+    return access === 'allowed'
+      ? this.deps.signals.entityChannel(entityRef)
+      : undefined;
+  }
+
+  private async page(
     filter: PrefetchFilter,
     page: { limit: number; cursor?: string },
     credentials: BackstageCredentials,

@@ -373,4 +373,94 @@ describe('EntityVodPrefetchCard', () => {
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]);
   });
+
+  it('sends the same key again after the dialog was closed on a lost answer, and a new one after a success', async () => {
+    let attempt = 0;
+    const { api, keys } = fakeApi({
+      create: async () => {
+        attempt++;
+        if (attempt === 1) throw new TypeError('Failed to fetch');
+        return prefetch({ status: 'pending' });
+      },
+    });
+    await renderCard(api);
+    const open = await screen.findByRole('button', { name: 'Prefetch to CDN' });
+    await waitFor(() => expect(open).toBeEnabled());
+    const press = async () => {
+      await userEvent.click(open);
+      const dialog = await screen.findByRole('dialog');
+      await userEvent.click(
+        within(dialog).getByRole('button', { name: 'Prefetch' }),
+      );
+      return dialog;
+    };
+    const dialog = await press();
+    expect(
+      await within(dialog).findByText(
+        'The prefetch could not be started: Failed to fetch',
+      ),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Cancel' }),
+    );
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
+    await press(); // VOD may have it: the same prefetch to the backend
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
+    await press(); // a new prefetch
+    await waitFor(() => expect(keys).toHaveLength(3));
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
+  });
+
+  it("puts the backend's refusal of the user in words", async () => {
+    const { api } = fakeApi({
+      create: async () => {
+        throw await ResponseError.fromResponse(
+          new Response(
+            JSON.stringify({
+              error: {
+                name: 'NotAllowedError',
+                message: 'You may not prefetch resource:default/trailer',
+              },
+              request: { method: 'POST', url: '/api/vod/prefetches' },
+              response: { statusCode: 403 },
+            }),
+            { status: 403, headers: { 'Content-Type': 'application/json' } },
+          ),
+        );
+      },
+    });
+    await renderCard(api);
+    const open = await screen.findByRole('button', { name: 'Prefetch to CDN' });
+    await waitFor(() => expect(open).toBeEnabled());
+    await userEvent.click(open);
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Prefetch' }),
+    );
+    expect(
+      await within(dialog).findByText(
+        'Not allowed: You may not prefetch resource:default/trailer',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('says when the quota cannot be loaded, and still shows the prefetches', async () => {
+    await renderCard(
+      fakeApi({
+        quota: async () => {
+          throw new Error('quota service down');
+        },
+        list: async () => ({ items: [prefetch()] }),
+      }).api,
+    );
+    expect(
+      await screen.findByText('Could not load the quota: quota service down'),
+    ).toBeInTheDocument();
+    expect(await screen.findByText('Cache warm')).toBeInTheDocument();
+  });
 });

@@ -8,15 +8,14 @@ import {
   getVodAccount,
   getVodAssetId,
   Quota,
-  vodEntityChannel,
   vodPrefetchCreatePermission,
 } from '@mediaops/backstage-plugin-vod-common';
 import { useCallback, useEffect, useState } from 'react';
 import { vodApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { vodTranslationRef } from '../../translation';
-import { localTime } from '../format';
 import { PrefetchRow } from '../PrefetchRow';
+import { QuotaSummary } from '../QuotaSummary';
 import { useLivePrefetches } from '../useLivePrefetches';
 import { PrefetchButton } from './PrefetchButton';
 
@@ -40,16 +39,16 @@ export function EntityVodPrefetchCard() {
   const entityRef = stringifyEntityRef(entity);
   const assetId = getVodAssetId(entity);
 
-  const live = useLivePrefetches(
-    { entityRef, limit: LATEST },
-    vodEntityChannel(entityRef),
-  );
+  const live = useLivePrefetches({ entityRef, limit: LATEST });
   const [quota, setQuota] = useState<Quota>();
   const [quotaError, setQuotaError] = useState<Error>();
   const loadQuota = useCallback(() => {
-    api.getQuota({ entityRef }).then(setQuota, setQuotaError);
+    api.getQuota({ entityRef }).then(fresh => {
+      setQuota(fresh);
+      setQuotaError(undefined);
+    }, setQuotaError);
   }, [api, entityRef]);
-  // On mount, and whenever this entity's prefetches changed (spent or refunded quota).
+  // On mount, and whenever this entity's prefetches changed state (spent or refunded quota).
   useEffect(loadQuota, [loadQuota, live.changes]);
 
   const permission = usePermission({
@@ -111,35 +110,23 @@ export function EntityVodPrefetchCard() {
 
 function QuotaLine({ quota, error }: { quota?: Quota; error?: Error }) {
   const { t } = useTranslationRef(vodTranslationRef);
-  if (error) return <Text>{t('error.load', { message: error.message })}</Text>;
-  if (!quota)
-    return (
-      <Text variant="body-small" aria-busy>
-        {t('card.loading')}
-      </Text>
-    );
-  const words = t('card.quotaUsed', {
-    used: String(quota.used),
-    limit: String(quota.limit),
-    remaining: String(quota.remaining),
-  });
   return (
-    <Flex direction="column" gap="1">
-      <Flex align="center" gap="2">
-        <Text variant="body-small">{t('card.quota')}:</Text>
-        <progress
-          value={quota.used}
-          max={quota.limit}
-          aria-label={`${t('card.quota')}: ${words}`}
-          style={{ width: '10rem' }}
-        />
-      </Flex>
-      <Text variant="body-small">
-        {words} · {t('card.quotaResets', { time: localTime(quota.resetsAt) })}
-        {quota.queued > 0 &&
-          ` · ${t('card.queueDepth', { count: quota.queued })}`}
-      </Text>
-    </Flex>
+    <>
+      {error && (
+        <Text variant="body-small">
+          {t('error.quotaLoad', { message: error.message })}
+        </Text>
+      )}
+      {quota ? (
+        <QuotaSummary quota={quota} label={t('card.quota')} />
+      ) : (
+        !error && (
+          <Text variant="body-small" aria-busy>
+            {t('card.loading')}
+          </Text>
+        )
+      )}
+    </>
   );
 }
 
@@ -149,22 +136,28 @@ function LatestPrefetches({
   live: ReturnType<typeof useLivePrefetches>;
 }) {
   const { t } = useTranslationRef(vodTranslationRef);
-  if (live.error) {
-    return <Text>{t('error.load', { message: live.error.message })}</Text>;
-  }
-  if (live.loading && !live.items)
-    return <Text aria-busy>{t('card.loading')}</Text>;
-  if (!live.items?.length) return <Text>{t('card.none')}</Text>;
+  const error = live.error && (
+    <Text>{t('error.load', { message: live.error.message })}</Text>
+  );
+  if (!live.items) return error || <Text aria-busy>{t('card.loading')}</Text>;
+  if (live.items.length === 0) return error || <Text>{t('card.none')}</Text>;
   return (
-    <ul
-      aria-label={t('card.latest')}
-      style={{ listStyle: 'none', margin: 0, padding: 0 }}
-    >
-      {live.items.map(prefetch => (
-        <li key={prefetch.id}>
-          <PrefetchRow prefetch={prefetch} />
-        </li>
-      ))}
-    </ul>
+    <>
+      {error}
+      <ul
+        aria-label={t('card.latest')}
+        style={{ listStyle: 'none', margin: 0, padding: 0 }}
+      >
+        {live.items.map(prefetch => (
+          <li
+            key={prefetch.id}
+            data-prefetch-id={prefetch.id}
+            data-status={prefetch.status}
+          >
+            <PrefetchRow prefetch={prefetch} />
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }

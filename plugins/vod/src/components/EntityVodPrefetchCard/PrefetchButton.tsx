@@ -17,7 +17,7 @@ import {
   Text,
 } from '@backstage/ui';
 import { getVodAssetId, Quota } from '@mediaops/backstage-plugin-vod-common';
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { vodApiRef } from '../../api';
 import { vodTranslationRef } from '../../translation';
 import { localTime } from '../format';
@@ -25,8 +25,12 @@ import { localTime } from '../format';
 /**
  * The Prefetch to CDN button and its confirmation dialog. The button is disabled, with the
  * reason written next to it, when the user may not prefetch (who may instead) or the day's
- * quota is used up (when it resets). The dialog says what is prefetched and what it costs, and
- * sends one Idempotency-Key per opening, so a double click or a retry never prefetches twice.
+ * quota is used up (when it resets). The dialog says what is prefetched and what it costs.
+ *
+ * Each choice (the whole asset, or a set of renditions) is sent with one Idempotency-Key until a
+ * prefetch succeeds: a double click, a retry after an error, or closing and reopening the dialog
+ * while an answer is lost is the same prefetch to the backend; after a success, a new press is a
+ * new prefetch.
  */
 export function PrefetchButton(props: {
   entity: Entity;
@@ -38,6 +42,12 @@ export function PrefetchButton(props: {
   const { entity, quota, permission } = props;
   const { t } = useTranslationRef(vodTranslationRef);
   const [open, setOpen] = useState(false);
+  const keys = useRef(new Map<string, string>()); // choice -> its Idempotency-Key
+  const keyFor = (choice: string) => {
+    if (!keys.current.has(choice)) keys.current.set(choice, newKey());
+    return keys.current.get(choice)!;
+  };
+  const reasonId = useId();
   const owner = String(entity.spec?.owner ?? '');
   let reason: string | undefined;
   if (permission.loading) reason = t('button.checking');
@@ -48,7 +58,6 @@ export function PrefetchButton(props: {
       time: localTime(quota.resetsAt),
     });
   }
-  const reasonId = `vod-prefetch-reason-${getVodAssetId(entity)}`;
   return (
     <Flex direction="column" gap="1">
       <DialogTrigger isOpen={open} onOpenChange={setOpen}>
@@ -61,7 +70,15 @@ export function PrefetchButton(props: {
         </Button>
         <Dialog>
           {open && (
-            <PrefetchDialogContent {...props} close={() => setOpen(false)} />
+            <PrefetchDialogContent
+              {...props}
+              keyFor={keyFor}
+              onCreated={() => {
+                keys.current.clear();
+                props.onCreated();
+              }}
+              close={() => setOpen(false)}
+            />
           )}
         </Dialog>
       </DialogTrigger>
@@ -79,16 +96,14 @@ function PrefetchDialogContent(props: {
   quota?: Quota;
   onCreated(): void;
   onQuotaChanged(): void;
+  keyFor(choice: string): string;
   close(): void;
 }) {
-  const { entity, quota, close } = props;
+  const { entity, quota, close, keyFor } = props;
   const api = useApi(vodApiRef);
   const { t } = useTranslationRef(vodTranslationRef);
   const entityRef = stringifyEntityRef(entity);
   const assetId = getVodAssetId(entity)!;
-  // One key per opening of the dialog: a second press, or a retry after an error, is the same
-  // prefetch to the backend.
-  const [idempotencyKey] = useState(() => crypto.randomUUID());
   const [renditions, setRenditions] = useState<string[]>([]);
   const [what, setWhat] = useState<'asset' | 'renditions'>('asset');
   const [chosen, setChosen] = useState<string[]>([]);
@@ -117,10 +132,13 @@ function PrefetchDialogContent(props: {
   const confirm = async () => {
     setSending(true);
     setError(undefined);
+    const urls = [...chosen].sort();
     try {
       await api.createPrefetch(
-        what === 'asset' ? { entityRef } : { entityRef, urls: chosen },
-        { idempotencyKey },
+        what === 'asset' ? { entityRef } : { entityRef, urls },
+        {
+          idempotencyKey: keyFor(JSON.stringify(what === 'asset' ? [] : urls)),
+        },
       );
       props.onCreated();
       close();
@@ -221,4 +239,17 @@ function failureOf(
     };
   }
   return { kind: status === 403 ? 'not-allowed' : 'other', message };
+}
+
+/** A random UUID, also where `crypto.randomUUID` is missing (pages not served over https). */
+function newKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map(x => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(
+    12,
+    16,
+  )}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

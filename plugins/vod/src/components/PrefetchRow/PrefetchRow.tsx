@@ -80,15 +80,7 @@ export function PrefetchRow({ prefetch }: { prefetch: Prefetch }) {
     <Flex direction="column" gap="1" style={{ padding: '0.5rem 0' }}>
       <Flex justify="between" align="center" gap="2">
         <PrefetchStage prefetch={prefetch} />
-        <Button
-          variant="tertiary"
-          size="small"
-          aria-expanded={open}
-          aria-controls={detailsId}
-          onPress={() => setOpen(!open)}
-        >
-          {open ? t('row.hideDetails') : t('row.details')}
-        </Button>
+        <DetailsButton open={open} controls={detailsId} onToggle={setOpen} />
       </Flex>
       <Text variant="body-small" color="secondary">
         {localTime(prefetch.createdAt)} ·{' '}
@@ -110,6 +102,26 @@ export function PrefetchRow({ prefetch }: { prefetch: Prefetch }) {
         {open && <PrefetchDetails prefetch={prefetch} />}
       </div>
     </Flex>
+  );
+}
+
+/** Opens and closes a prefetch's details (`controls`: their element's id). */
+export function DetailsButton(props: {
+  open: boolean;
+  controls: string;
+  onToggle(open: boolean): void;
+}) {
+  const { t } = useTranslationRef(vodTranslationRef);
+  return (
+    <Button
+      variant="tertiary"
+      size="small"
+      aria-expanded={props.open}
+      aria-controls={props.controls}
+      onPress={() => props.onToggle(!props.open)}
+    >
+      {props.open ? t('row.hideDetails') : t('row.details')}
+    </Button>
   );
 }
 

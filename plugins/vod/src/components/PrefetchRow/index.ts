@@ -1,4 +1,5 @@
 export {
+  DetailsButton,
   PrefetchDetails,
   PrefetchProgress,
   PrefetchRow,

@@ -113,7 +113,7 @@ describe('VodPrefetchPage', () => {
   it("shows each account's quota, its queue and whether it can reach VOD", async () => {
     await renderPage(fakeApi().api);
     expect(
-      await screen.findByText('7 of 1000 used, 993 left'),
+      await screen.findByText(/7 of 1000 used, 993 left/),
     ).toBeInTheDocument();
     expect(screen.getByText(/2 call\(s\) waiting for VOD/)).toBeInTheDocument();
     expect(
@@ -139,6 +139,30 @@ describe('VodPrefetchPage', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Newest' }));
     await waitFor(() =>
       expect(screen.getAllByText('Cache warm').length).toBeGreaterThan(0),
+    );
+  });
+
+  it('applies filters through the URL, starting again from the newest', async () => {
+    const { api, queries } = fakeApi();
+    await renderPage(api);
+    await screen.findAllByText('Cache warm');
+    await userEvent.click(screen.getByRole('button', { name: 'Older' }));
+    await screen.findByText('1 URL(s)');
+    expect(queries[queries.length - 1]).toMatchObject({ cursor: 'c1' });
+
+    await userEvent.type(
+      screen.getByLabelText('Started by'),
+      'user:default/guest',
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    await waitFor(() =>
+      expect(queries[queries.length - 1]).toEqual({
+        limit: 20,
+        createdBy: 'user:default/guest',
+      }),
+    );
+    expect(screen.getByLabelText('Started by')).toHaveValue(
+      'user:default/guest',
     );
   });
 });

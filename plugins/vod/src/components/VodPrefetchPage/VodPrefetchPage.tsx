@@ -18,7 +18,6 @@ import {
   PrefetchStatus,
   prefetchStatusSchema,
   Quota,
-  VOD_PREFETCHES_CHANNEL,
 } from '@mediaops/backstage-plugin-vod-common';
 import { Fragment, useEffect, useId, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
@@ -26,10 +25,12 @@ import { vodApiRef } from '../../api';
 import { vodTranslationRef } from '../../translation';
 import { localTime } from '../format';
 import {
+  DetailsButton,
   PrefetchDetails,
   PrefetchProgress,
   PrefetchStage,
 } from '../PrefetchRow';
+import { QuotaSummary } from '../QuotaSummary';
 import { useLivePrefetches } from '../useLivePrefetches';
 
 const PAGE_SIZE = 20;
@@ -45,7 +46,14 @@ const FILTERS = ['account', 'status', 'entityRef', 'createdBy'] as const;
 export function VodPrefetchPage() {
   const { t } = useTranslationRef(vodTranslationRef);
   const [params, setParams] = useSearchParams();
-  const [cursors, setCursors] = useState<string[]>([]); // the pages before this one
+  const search = params.toString();
+  // The cursors of the pages before this one, for the filters in the URL they were made for:
+  // other filters (Apply, Back, a link) start from the newest again.
+  const [paging, setPaging] = useState<{ search: string; cursors: string[] }>({
+    search,
+    cursors: [],
+  });
+  const cursors = paging.search === search ? paging.cursors : [];
   const query: ListPrefetchesQuery = {
     limit: PAGE_SIZE,
     account: params.get('account') ?? undefined,
@@ -54,48 +62,51 @@ export function VodPrefetchPage() {
     createdBy: params.get('createdBy') ?? undefined,
     cursor: cursors[cursors.length - 1],
   };
-  const live = useLivePrefetches(query, VOD_PREFETCHES_CHANNEL);
+  const live = useLivePrefetches(query);
 
   return (
-    <>
-      <Container>
-        <Flex direction="column" gap="5">
-          <Quotas changes={live.changes} />
-          <Filters
-            values={
-              Object.fromEntries(
-                FILTERS.map(f => [f, params.get(f) ?? '']),
-              ) as Record<(typeof FILTERS)[number], string>
+    <Container>
+      <Flex direction="column" gap="5">
+        <Quotas changes={live.changes} />
+        <Filters
+          key={search}
+          values={
+            Object.fromEntries(
+              FILTERS.map(f => [f, params.get(f) ?? '']),
+            ) as Record<(typeof FILTERS)[number], string>
+          }
+          onApply={values =>
+            setParams(
+              Object.fromEntries(Object.entries(values).filter(([, v]) => v)),
+            )
+          }
+        />
+        <PrefetchTable live={live} />
+        <Flex gap="2">
+          <Button
+            variant="secondary"
+            isDisabled={cursors.length === 0}
+            onPress={() => setPaging({ search, cursors: [] })}
+          >
+            {t('page.first')}
+          </Button>
+          <Button
+            variant="secondary"
+            isDisabled={!live.nextCursor}
+            onPress={() =>
+              setPaging({ search, cursors: [...cursors, live.nextCursor!] })
             }
-            onApply={values => {
-              setCursors([]);
-              setParams(
-                Object.fromEntries(Object.entries(values).filter(([, v]) => v)),
-              );
-            }}
-          />
-          <PrefetchTable live={live} />
-          <Flex gap="2">
-            <Button
-              variant="secondary"
-              isDisabled={cursors.length === 0}
-              onPress={() => setCursors([])}
-            >
-              {t('page.first')}
-            </Button>
-            <Button
-              variant="secondary"
-              isDisabled={!live.nextCursor}
-              onPress={() => setCursors([...cursors, live.nextCursor!])}
-            >
-              {t('page.more')}
-            </Button>
-          </Flex>
+          >
+            {t('page.more')}
+          </Button>
         </Flex>
-      </Container>
-    </>
+      </Flex>
+    </Container>
   );
 }
+
+/** How long the quotas wait after a change before they are read again (changes come in bursts). */
+const QUOTA_REFRESH_MS = 1_000;
 
 /** Each account's quota today, and whether it can reach VOD. */
 function Quotas({ changes }: { changes: number }) {
@@ -105,59 +116,48 @@ function Quotas({ changes }: { changes: number }) {
   const [error, setError] = useState<Error>();
   useEffect(() => {
     let cancelled = false;
-    api
-      .getAccounts()
-      .then(accounts =>
-        Promise.all(
-          accounts.map(async account => ({
-            ...account,
-            quota: await api.getQuota({ account: account.name }),
-          })),
-        ),
-      )
-      .then(
-        all => !cancelled && setRows(all),
-        e => !cancelled && setError(e),
-      );
+    const timer = setTimeout(
+      () =>
+        api
+          .getAccounts()
+          .then(accounts =>
+            Promise.all(
+              accounts.map(async account => ({
+                ...account,
+                quota: await api.getQuota({ account: account.name }),
+              })),
+            ),
+          )
+          .then(
+            all => {
+              if (cancelled) return;
+              setRows(all);
+              setError(undefined);
+            },
+            e => !cancelled && setError(e),
+          ),
+      changes === 0 ? 0 : QUOTA_REFRESH_MS,
+    );
     return () => {
       cancelled = true;
+      clearTimeout(timer);
     };
   }, [api, changes]);
-  if (error) return <Text>{t('error.load', { message: error.message })}</Text>;
-  if (!rows) return <Text aria-busy>{t('card.loading')}</Text>;
   return (
     <section aria-label={t('page.quotas')}>
       <Text as="h2" variant="title-small">
         {t('page.quotas')}
       </Text>
+      {error && (
+        <Text variant="body-small">
+          {t('error.quotaLoad', { message: error.message })}
+        </Text>
+      )}
+      {!rows && !error && <Text aria-busy>{t('card.loading')}</Text>}
       <Flex gap="5" style={{ flexWrap: 'wrap' }}>
-        {rows.map(({ name, quota, problem }) => (
+        {rows?.map(({ name, quota, problem }) => (
           <Flex key={name} direction="column" gap="1">
-            <Text weight="bold">{name}</Text>
-            {quota && (
-              <>
-                <progress
-                  value={quota.used}
-                  max={quota.limit}
-                  aria-label={`${name}: ${t('card.quotaUsed', {
-                    used: String(quota.used),
-                    limit: String(quota.limit),
-                    remaining: String(quota.remaining),
-                  })}`}
-                />
-                <Text variant="body-small">
-                  {t('card.quotaUsed', {
-                    used: String(quota.used),
-                    limit: String(quota.limit),
-                    remaining: String(quota.remaining),
-                  })}
-                </Text>
-                <Text variant="body-small">
-                  {t('card.quotaResets', { time: localTime(quota.resetsAt) })} ·{' '}
-                  {t('card.queueDepth', { count: quota.queued })}
-                </Text>
-              </>
-            )}
+            {quota && <QuotaSummary quota={quota} label={name} />}
             {problem && (
               <Text variant="body-small" color="danger">
                 {t('page.problem', { message: problem.message })}
@@ -246,31 +246,34 @@ function PrefetchTable({
   live: ReturnType<typeof useLivePrefetches>;
 }) {
   const { t } = useTranslationRef(vodTranslationRef);
-  if (live.error) {
-    return <Text>{t('error.load', { message: live.error.message })}</Text>;
-  }
-  if (!live.items) return <Text aria-busy>{t('card.loading')}</Text>;
-  if (live.items.length === 0) return <Text>{t('page.empty')}</Text>;
+  const error = live.error && (
+    <Text>{t('error.load', { message: live.error.message })}</Text>
+  );
+  if (!live.items) return error || <Text aria-busy>{t('card.loading')}</Text>;
+  if (live.items.length === 0) return error || <Text>{t('page.empty')}</Text>;
   return (
-    <table style={{ width: '100%', borderCollapse: 'collapse' }}>
-      <thead>
-        <tr style={{ textAlign: 'left' }}>
-          <th scope="col">{t('page.state')}</th>
-          <th scope="col">{t('page.what')}</th>
-          <th scope="col">{t('page.account')}</th>
-          <th scope="col">{t('page.who')}</th>
-          <th scope="col">{t('page.when')}</th>
-          <th scope="col">
-            <VisuallyHidden>{t('row.details')}</VisuallyHidden>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {live.items.map(prefetch => (
-          <TableRow key={prefetch.id} prefetch={prefetch} />
-        ))}
-      </tbody>
-    </table>
+    <>
+      {error}
+      <table style={{ width: '100%', borderCollapse: 'collapse' }}>
+        <thead>
+          <tr style={{ textAlign: 'left' }}>
+            <th scope="col">{t('page.state')}</th>
+            <th scope="col">{t('page.what')}</th>
+            <th scope="col">{t('page.account')}</th>
+            <th scope="col">{t('page.who')}</th>
+            <th scope="col">{t('page.when')}</th>
+            <th scope="col">
+              <VisuallyHidden>{t('row.details')}</VisuallyHidden>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {live.items.map(prefetch => (
+            <TableRow key={prefetch.id} prefetch={prefetch} />
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 
@@ -281,7 +284,11 @@ function TableRow({ prefetch }: { prefetch: Prefetch }) {
   const cell = { padding: '0.5rem 0.5rem 0.5rem 0', verticalAlign: 'top' };
   return (
     <Fragment>
-      <tr style={{ borderTop: '1px solid var(--bui-border, #ddd)' }}>
+      <tr
+        style={{ borderTop: '1px solid var(--bui-border, #ddd)' }}
+        data-prefetch-id={prefetch.id}
+        data-status={prefetch.status}
+      >
         <td style={cell}>
           <PrefetchStage prefetch={prefetch} />
           <PrefetchProgress prefetch={prefetch} />
@@ -306,15 +313,7 @@ function TableRow({ prefetch }: { prefetch: Prefetch }) {
           <Text variant="body-small">{localTime(prefetch.createdAt)}</Text>
         </td>
         <td style={cell}>
-          <Button
-            variant="tertiary"
-            size="small"
-            aria-expanded={open}
-            aria-controls={detailsId}
-            onPress={() => setOpen(!open)}
-          >
-            {open ? t('row.hideDetails') : t('row.details')}
-          </Button>
+          <DetailsButton open={open} controls={detailsId} onToggle={setOpen} />
         </td>
       </tr>
       <tr id={detailsId} hidden={!open}>

@@ -1,0 +1,240 @@
+// The demo portal for benchmarks: the VOD simulator in a process of its own with its limits
+// lifted, the demo backend (dev mode) on port 7007 with one bench account, a guest token, and
+// 100,000 recorded prefetches for the list benchmarks.
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Knex } from 'knex';
+import { DatabaseVodStore } from '../../plugins/vod-backend/src/database/DatabaseVodStore';
+
+export const ROOT = resolve(__dirname, '../..');
+export const PROJECT = '0123456789abcdef0123456789abcdef';
+export const AK = 'BENCHACCESSKEY000001';
+export const SK = 'bench-secret-for-the-local-simulator';
+export const ASSET = 'f488337c31c8e4622f1590735b134c65';
+export const BACKEND = 'http://127.0.0.1:7007';
+
+export function goal(
+  name: string,
+  value: number,
+  target: number,
+  op: '>=' | '<=',
+) {
+  const met = op === '>=' ? value >= target : value <= target;
+  console.log(
+    `  ${name}: ${value.toFixed(2)} ${op} ${target} ${met ? 'MET' : 'MISSED'}`,
+  );
+}
+
+export interface Simulator {
+  url: string;
+  close(): void;
+}
+
+/**
+ * The VOD simulator in a process of its own, as VOD is to the backend: the backend's calls and
+ * (f)'s direct calls both cross a process boundary. Its limits are lifted and tasks end after 1 s.
+ */
+export async function startSimulator(
+  options: { processingMs?: number } = {},
+): Promise<Simulator> {
+  const configFile = join(
+    mkdtempSync(join(tmpdir(), 'vod-bench-sim-')),
+    'simulator.json',
+  );
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      port: 0,
+      dailyQuota: 1e9,
+      createsPerMinute: 1e9,
+      queriesPerMinute: 1e9,
+      processingMs: options.processingMs ?? 1000,
+      failingUrlPatterns: [],
+    }),
+  );
+  const child = spawn(
+    'yarn',
+    ['workspace', '@mediaops/vod-simulator', 'start'],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        VOD_PROJECT_ID: PROJECT,
+        VOD_ACCESS_KEY_ID: AK,
+        VOD_SECRET_ACCESS_KEY: SK,
+        VOD_SIMULATOR_CONFIG: configFile,
+      },
+    },
+  );
+  const url = await new Promise<string>((resolveUrl, fail) => {
+    let out = '';
+    child.stdout!.on('data', chunk => {
+      out += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolveUrl(match[1]);
+    });
+    child.once('exit', code => fail(new Error(`simulator exited: ${code}`)));
+  });
+  return {
+    url,
+    close: () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // gone already
+      }
+    },
+  };
+}
+
+/** Records 100,000 prefetches of 500 entities by 50 users, one a second up to now. */
+export async function fill(
+  knex: Knex,
+  statuses = ['succeeded', 'failed', 'processing', 'partially_failed'],
+) {
+  await DatabaseVodStore.fromKnex(knex);
+  const t0 = Date.now() - 100_000 * 1000;
+  const rows = Array.from({ length: 100_000 }, (_, i) => ({
+    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    account: 'main',
+    project_id: PROJECT,
+    entity_ref: `resource:default/asset-${i % 500}`,
+    asset_id: ASSET,
+    urls: null,
+    status: statuses[i % statuses.length],
+    created_by: `user:default/user-${i % 50}`,
+    created_at: t0 + i * 1000,
+    updated_at: t0 + i * 1000,
+    possible_duplicate: false,
+    quota_day: '2026-11-25',
+    quota_units: 1,
+  }));
+  for (let i = 0; i < rows.length; i += 500) {
+    await knex('vod_prefetches').insert(rows.slice(i, i + 500));
+  }
+  await knex.destroy();
+}
+
+/**
+ * Starts the demo backend with `config` on top of app-config.yaml and one account on `sim` with
+ * its limits lifted; resolves once the catalog has ingested the demo entities.
+ */
+export async function startBackend(
+  sim: Simulator,
+  config: { backend: { database: object; [key: string]: unknown } } & Record<
+    string,
+    unknown
+  >,
+): Promise<ChildProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'vod-bench-'));
+  const configFile = join(dir, 'app-config.bench.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      ...config,
+      vod: {
+        // BENCH_CACHE_TTL=0 measures without reusing permission decisions and catalog lookups.
+        ...(process.env.BENCH_CACHE_TTL !== undefined && {
+          cacheTtl: { seconds: Number(process.env.BENCH_CACHE_TTL) },
+        }),
+        accounts: [
+          {
+            name: 'main',
+            endpoint: sim.url,
+            projectId: PROJECT,
+            accessKeyId: AK,
+            secretAccessKey: SK,
+            dailyQuota: 1_000_000_000,
+            allowedUrlPrefixes: ['https://cdn.example.com/asset/'],
+            rateLimit: {
+              createsPerMinute: 1_000_000_000,
+              queriesPerMinute: 1_000_000_000,
+            },
+          },
+        ],
+      },
+    }),
+  );
+  const child = spawn(
+    'yarn',
+    [
+      'workspace',
+      'backend',
+      'start',
+      '--config',
+      '../../app-config.yaml',
+      '--config',
+      configFile,
+    ],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        VOD_ENDPOINT: sim.url,
+        VOD_PROJECT_ID: PROJECT,
+        VOD_ACCESS_KEY_ID: AK,
+        VOD_SECRET_ACCESS_KEY: SK,
+        LOG_LEVEL: 'warn',
+      },
+    },
+  );
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${BACKEND}/api/catalog/entities?limit=1`, {
+        headers: { Authorization: `Bearer ${await guestToken()}` },
+      });
+      const body = res.ok ? await res.json() : [];
+      if (Array.isArray(body) && body.length > 0) return child; // catalog ingested
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('backend did not start');
+    await new Promise(r => setTimeout(r, 1000));
+  }
+}
+
+export async function stopBackend(child: ChildProcess) {
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    // gone already
+  }
+  // Done only when nothing accepts connections on the port any more: a failed health request
+  // alone can come while the old process still holds the port, and the next backend then
+  // cannot listen.
+  for (let i = 0; i < 120; i++) {
+    if (!(await portAccepts(7007))) return;
+    await new Promise(r => setTimeout(r, 500));
+  }
+  throw new Error('the backend did not stop within a minute');
+}
+
+function portAccepts(port: number): Promise<boolean> {
+  return new Promise(resolvePort => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolvePort(true);
+    });
+    socket.once('error', () => resolvePort(false));
+  });
+}
+
+export async function guestToken(): Promise<string> {
+  const res = await fetch(
+    `${BACKEND}/api/auth/guest/refresh?optional&env=development`,
+    {
+      headers: { 'X-Requested-With': 'XMLHttpRequest' },
+    },
+  );
+  if (!res.ok) throw new Error(`guest sign-in: ${res.status}`);
+  return (await res.json()).backstageIdentity.token;
+}

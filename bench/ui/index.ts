@@ -1,0 +1,402 @@
+// bench/ui: what the vod frontend plugin costs the portal and how live it is, each against a
+// baseline measured in the same run:
+//   1. bundle: the demo app built with and without the plugin (gzipped JS and CSS);
+//   2. requests: API calls the card makes when an entity page mounts, and while nothing runs;
+//   3. live latency: from the backend recording a prefetch's final state to the card showing it,
+//      against a client polling the API every 20 ms (the soonest anyone can see it);
+//   4. the /vod page's first table render with 100,000 prefetches recorded, against the catalog
+//      page's first table render.
+// The portal is the production build served by the demo backend (dev mode, SQLite) on port
+// 7007, with the VOD simulator; the browser is Debian's chromium.
+// Run: ./dev run yarn bench:ui   (about 5 minutes; needs ports 7007 free and /usr/bin/chromium)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import knexFactory from 'knex';
+import type { Page } from 'playwright-core';
+import { openBrowser } from '../../e2e/browser';
+import { printTable } from '../lib/measure';
+import {
+  BACKEND,
+  fill,
+  goal,
+  guestToken,
+  ROOT,
+  startBackend,
+  startSimulator,
+  stopBackend,
+} from '../lib/portal';
+
+const PLUGIN = '@mediaops/backstage-plugin-vod';
+const ENTITY = 'resource:default/winter-launch-trailer-2026';
+const ENTITY_PATH = '/catalog/default/resource/winter-launch-trailer-2026';
+const LIVE_RUNS = Number(process.env.BENCH_LIVE_RUNS ?? 20);
+const PAGE_ROUNDS = 5;
+const IDLE_MS = 30_000;
+
+async function main() {
+  // 1. bundle
+  const without = await buildApp({ app: { packages: { exclude: [PLUGIN] } } });
+  const withPlugin = await buildApp({}); // last, so the portal below serves it
+  console.log('\n1. bundle: the demo app built without and with the plugin');
+  printTable([
+    { build: 'without the plugin (baseline)', ...sizeColumns(without) },
+    { build: 'with the plugin', ...sizeColumns(withPlugin) },
+    {
+      build: 'added by the plugin',
+      files: withPlugin.files - without.files,
+      'raw kB': kB(withPlugin.raw - without.raw),
+      'gzip kB': kB(withPlugin.gzip - without.gzip),
+      'gzip vs baseline': (withPlugin.gzip / without.gzip).toFixed(3),
+    },
+  ]);
+  goal(
+    'gzipped size added by the plugin <= 30 kB',
+    (withPlugin.gzip - without.gzip) / 1024,
+    30,
+    '<=',
+  );
+
+  // The portal: 100,000 finished prefetches of other entities already recorded.
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'vod-bench-ui-'));
+  await fill(
+    knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: join(sqliteDir, 'backstage_plugin_vod.sqlite') },
+      useNullAsDefault: true,
+    }),
+    ['succeeded', 'failed', 'partially_failed'],
+  );
+  const sim = await startSimulator({ processingMs: 500 });
+  const backend = await startBackend(sim, {
+    app: { baseUrl: 'http://localhost:7007' },
+    backend: {
+      database: {
+        client: 'better-sqlite3',
+        connection: { directory: sqliteDir },
+      },
+    },
+  });
+  const browser = await openBrowser();
+  const page = await browser.context.newPage();
+  try {
+    await page.goto('http://localhost:7007/');
+    await page.getByRole('button', { name: 'Enter' }).click();
+    await page.locator('a[href="/vod"]').first().waitFor({ timeout: 60_000 });
+
+    await measureRequests(page);
+    await measureLive(page);
+    await measurePage(page);
+  } catch (error) {
+    await page.screenshot({ path: join(ROOT, '.ci-out/bench-ui-failure.png') });
+    throw error;
+  } finally {
+    await browser.close();
+    await stopBackend(backend);
+    sim.close();
+  }
+}
+
+interface BundleSize {
+  files: number;
+  raw: number;
+  gzip: number;
+}
+
+/** Builds packages/app with `config` on top of app-config.yaml; sizes of its JS and CSS. */
+async function buildApp(config: object): Promise<BundleSize> {
+  const configFile = join(
+    mkdtempSync(join(tmpdir(), 'vod-bench-build-')),
+    'app-config.json',
+  );
+  writeFileSync(configFile, JSON.stringify(config));
+  await new Promise<void>((done, fail) => {
+    const child = spawn(
+      'yarn',
+      [
+        'workspace',
+        'app',
+        'backstage-cli',
+        'package',
+        'build',
+        '--config',
+        '../../app-config.yaml',
+        '--config',
+        configFile,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    child.once('exit', code =>
+      code === 0 ? done() : fail(new Error(`app build exited ${code}`)),
+    );
+  });
+  const dir = join(ROOT, 'packages/app/dist/static');
+  const size: BundleSize = { files: 0, raw: 0, gzip: 0 };
+  for (const name of readdirSync(dir)) {
+    if (!/\.(js|css)$/.test(name)) continue; // not the source maps
+    const bytes = readFileSync(join(dir, name));
+    size.files += 1;
+    size.raw += bytes.length;
+    size.gzip += gzipSync(bytes).length;
+  }
+  return size;
+}
+
+const kB = (bytes: number) => (bytes / 1024).toFixed(1);
+const sizeColumns = (s: BundleSize) => ({
+  files: s.files,
+  'raw kB': kB(s.raw),
+  'gzip kB': kB(s.gzip),
+  'gzip vs baseline': '',
+});
+
+/** API requests the entity page makes: all of them (baseline) and the card's. */
+async function measureRequests(page: Page) {
+  const seen: string[] = [];
+  page.on('request', request => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/api/')) seen.push(url.pathname);
+  });
+  const count = () => ({
+    all: seen.length,
+    vod: seen.filter(p => p.startsWith('/api/vod/')).length,
+  });
+
+  await page.goto(`http://localhost:7007${ENTITY_PATH}`);
+  await page.getByText(/ of \d+ used, /).waitFor({ timeout: 60_000 });
+  await page.getByText('This asset has not been prefetched yet.').waitFor();
+  await page.waitForTimeout(3000); // whatever else the page loads late
+  const mount = count();
+  seen.length = 0;
+  await page.waitForTimeout(IDLE_MS);
+  const idle = count();
+
+  console.log('\n2. requests from the entity page (with signals)');
+  printTable([
+    {
+      when: 'on mount',
+      'API requests of the page (baseline)': mount.all,
+      'of them, the card': mount.vod,
+      'card vs page': (mount.vod / mount.all).toFixed(2),
+    },
+    {
+      when: `the next ${IDLE_MS / 1000} s, nothing running`,
+      'API requests of the page (baseline)': idle.all,
+      'of them, the card': idle.vod,
+      'card vs page': idle.all ? (idle.vod / idle.all).toFixed(2) : '-',
+    },
+  ]);
+  goal('the card’s API calls on mount <= 2', mount.vod, 2, '<=');
+  goal('the card’s requests while nothing runs == 0', idle.vod, 0, '<=');
+}
+
+/**
+ * Prefetches the entity LIVE_RUNS times, one after the other, from outside the page; for each,
+ * the time from the backend recording the final state (its updatedAt) to the card showing it,
+ * and to a client polling GET /prefetches/:id every 20 ms seeing it.
+ */
+async function measureLive(page: Page) {
+  await page.evaluate(() => {
+    const shown: Record<string, number> = {};
+    (window as any).vodShown = shown;
+    const record = () => {
+      for (const row of document.querySelectorAll('li[data-prefetch-id]')) {
+        const key = `${row.getAttribute('data-prefetch-id')} ${row.getAttribute(
+          'data-status',
+        )}`;
+        shown[key] ??= Date.now();
+      }
+    };
+    new MutationObserver(record).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['data-status'],
+    });
+  });
+  const headers = {
+    Authorization: `Bearer ${await guestToken()}`,
+    'Content-Type': 'application/json',
+  };
+  let cardRequests = 0;
+  page.on('request', request => {
+    if (new URL(request.url()).pathname.startsWith('/api/vod/')) {
+      cardRequests += 1;
+    }
+  });
+
+  const card: number[] = [];
+  const polled: number[] = [];
+  for (let run = 0; run < LIVE_RUNS; run++) {
+    const created = await fetch(`${BACKEND}/api/vod/prefetches`, {
+      method: 'POST',
+      headers: { ...headers, 'Idempotency-Key': `bench-ui-${Date.now()}` },
+      body: JSON.stringify({ entityRef: ENTITY }),
+    });
+    if (created.status !== 202) {
+      throw new Error(`prefetch: ${created.status} ${await created.text()}`);
+    }
+    const { id } = await created.json();
+    let final: { status: string; updatedAt: string };
+    let polledAt: number;
+    for (;;) {
+      const res = await fetch(`${BACKEND}/api/vod/prefetches/${id}`, {
+        headers,
+      });
+      const prefetch = await res.json();
+      if (!['pending', 'processing'].includes(prefetch.status)) {
+        polledAt = Date.now();
+        final = prefetch;
+        break;
+      }
+      await new Promise(r => setTimeout(r, 20));
+    }
+    const key = `${id} ${final.status}`;
+    await page.waitForFunction(k => (window as any).vodShown[k], key, {
+      timeout: 30_000,
+    });
+    const shownAt: number = await page.evaluate(
+      k => (window as any).vodShown[k],
+      key,
+    );
+    const recordedAt = Date.parse(final.updatedAt);
+    card.push(shownAt - recordedAt);
+    polled.push(polledAt - recordedAt);
+  }
+
+  const p = (values: number[], q: number) =>
+    [...values].sort((x, y) => x - y)[
+      Math.min(values.length - 1, Math.floor(values.length * q))
+    ];
+  console.log(
+    `\n3. live latency over ${LIVE_RUNS} prefetches: backend records the final state -> seen`,
+  );
+  printTable([
+    {
+      'seen by': 'a client polling every 20 ms (baseline)',
+      'p50 ms': p(polled, 0.5),
+      'p95 ms': p(polled, 0.95),
+      'max ms': Math.max(...polled),
+      'p50 vs baseline': '',
+    },
+    {
+      'seen by': 'the card, by signals',
+      'p50 ms': p(card, 0.5),
+      'p95 ms': p(card, 0.95),
+      'max ms': Math.max(...card),
+      'p50 vs baseline': (p(card, 0.5) / Math.max(1, p(polled, 0.5))).toFixed(
+        1,
+      ),
+    },
+  ]);
+  console.log(
+    `  the card's API requests per prefetch while it ran: ${(
+      cardRequests / LIVE_RUNS
+    ).toFixed(1)}`,
+  );
+  goal('the card’s live latency p50 <= 500 ms', p(card, 0.5), 500, '<=');
+}
+
+/**
+ * From a click on the nav item to the first table row, for /vod (100,000 prefetches recorded)
+ * and for the catalog (baseline); PAGE_ROUNDS rounds in turn, the first one cold. Then a full
+ * page load of each, from navigation start.
+ */
+async function measurePage(page: Page) {
+  const pages = [
+    {
+      name: 'catalog (baseline)',
+      nav: 'Catalog',
+      row: 'table tbody tr a[href^="/catalog/default/"]',
+    },
+    { name: '/vod', nav: 'CDN prefetch', row: 'tr[data-prefetch-id]' },
+  ];
+  const times: Record<string, number[]> = {};
+  const settle = async () => {
+    await page.goto('http://localhost:7007/settings');
+    await page.getByRole('link', { name: 'CDN prefetch' }).first().waitFor();
+  };
+  await settle();
+  for (let round = 0; round < PAGE_ROUNDS; round++) {
+    for (const target of [...pages].reverse()) {
+      (times[target.name] ??= []).push(
+        await clickToRow(page, target.nav, target.row),
+      );
+      await settle();
+    }
+  }
+  const loads: Record<string, number> = {};
+  for (const target of pages) {
+    const href = await page
+      .getByRole('link', { name: target.nav })
+      .first()
+      .getAttribute('href');
+    await page.goto(`http://localhost:7007${href}`);
+    await page.locator(target.row).first().waitFor({ timeout: 30_000 });
+    loads[target.name] = await page.evaluate(() => performance.now());
+    await settle();
+  }
+
+  const median = (values: number[]) =>
+    [...values.slice(1)].sort((x, y) => x - y)[
+      Math.floor((values.length - 1) / 2)
+    ];
+  const base = median(times[pages[0].name]);
+  console.log(
+    '\n4. first table render after navigation; /vod with 100,000 prefetches recorded',
+  );
+  printTable(
+    pages.map(target => ({
+      page: target.name,
+      'first click ms': Math.round(times[target.name][0]),
+      [`median of the next ${PAGE_ROUNDS - 1} ms`]: Math.round(
+        median(times[target.name]),
+      ),
+      'vs baseline': (median(times[target.name]) / base).toFixed(2),
+      'full page load ms': Math.round(loads[target.name]),
+    })),
+  );
+  goal(
+    '/vod first table render after navigation <= 1000 ms (the cold first click)',
+    times['/vod'][0],
+    1000,
+    '<=',
+  );
+}
+
+/** Clicks the nav item `nav` from inside the page and times until `row` is in the document. */
+async function clickToRow(page: Page, nav: string, row: string) {
+  await page.evaluate(
+    ({ nav: text, row: r }) => {
+      const w = window as any;
+      w.rowShownAt = undefined;
+      const observer = new MutationObserver(() => {
+        if (document.querySelector(r)) {
+          w.rowShownAt = performance.now();
+          observer.disconnect();
+        }
+      });
+      observer.observe(document.body, { subtree: true, childList: true });
+      const link = [...document.querySelectorAll('nav a')].find(
+        a => a.textContent?.trim() === text,
+      ) as HTMLElement;
+      w.clickedAt = performance.now();
+      link.click();
+    },
+    { nav, row },
+  );
+  await page.waitForFunction(() => (window as any).rowShownAt !== undefined, {
+    timeout: 30_000,
+  });
+  return page.evaluate(() => {
+    const w = window as any;
+    return w.rowShownAt - w.clickedAt;
+  });
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
