@@ -477,18 +477,31 @@ export class DatabaseVodStore implements VodStore {
 
   async queuePositions(prefetchIds: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (const prefetchId of prefetchIds) {
-      const first = await this.db('vod_tasks')
-        .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
-        .where('vod_tasks.prefetch_id', prefetchId)
-        .whereIn('vod_tasks.status', ['pending', 'sending'])
-        .orderBy('vod_tasks.id')
-        .first('vod_tasks.id', 'vod_prefetches.account');
-      if (!first) continue;
-      const [{ n }] = await this.openTasks(first.account)
-        .andWhere('vod_tasks.id', '<', first.id)
-        .count({ n: '*' });
-      out.set(prefetchId, Number(n) + 1);
+    if (prefetchIds.length === 0) return out;
+    // Each prefetch's first open task, then per account the open tasks ahead of the last of
+    // them, counted here: two queries for a page, whatever it holds.
+    const firsts: Array<{
+      prefetch_id: string;
+      account: string;
+      first: number;
+    }> = await this.openTasks()
+      .whereIn('vod_tasks.prefetch_id', prefetchIds)
+      .groupBy('vod_tasks.prefetch_id', 'vod_prefetches.account')
+      .select('vod_tasks.prefetch_id', 'vod_prefetches.account')
+      .min({ first: 'vod_tasks.id' });
+    const accounts = new Set(firsts.map(f => f.account));
+    for (const account of accounts) {
+      const mine = firsts.filter(f => f.account === account);
+      const last = Math.max(...mine.map(f => Number(f.first)));
+      const ahead = (
+        await this.openTasks(account)
+          .andWhere('vod_tasks.id', '<', last)
+          .orderBy('vod_tasks.id')
+          .pluck('vod_tasks.id')
+      ).map(Number);
+      for (const f of mine) {
+        out.set(f.prefetch_id, countBelow(ahead, Number(f.first)) + 1);
+      }
     }
     return out;
   }
@@ -498,12 +511,14 @@ export class DatabaseVodStore implements VodStore {
     return Number(n);
   }
 
-  /** An account's tasks waiting for, or in, their call to VOD. */
-  private openTasks(account: string) {
-    return this.db('vod_tasks')
+  /** The tasks waiting for, or in, their call to VOD (of one account). */
+  private openTasks(account?: string) {
+    const query = this.db('vod_tasks')
       .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
-      .where('vod_prefetches.account', account)
       .whereIn('vod_tasks.status', ['pending', 'sending']);
+    return account === undefined
+      ? query
+      : query.andWhere('vod_prefetches.account', account);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1050,6 +1065,18 @@ export class DatabaseVodStore implements VodStore {
       });
     return true;
   }
+}
+
+/** How many of the ascending `sorted` are below `value`. */
+function countBelow(sorted: number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** Whether VOD reported the same URLs in the same states as last time. */
