@@ -230,7 +230,7 @@ async function main() {
   await fill(
     knexFactory({
       client: 'better-sqlite3',
-      connection: { filename: join(sqliteDir, 'backstage_plugin_vod.sqlite') },
+      connection: { filename: join(sqliteDir, 'vod.sqlite') },
       useNullAsDefault: true,
     }),
   );
@@ -365,6 +365,14 @@ async function measureList(database: string) {
     ['by status', '/api/vod/prefetches?status=failed&limit=50'],
     ['by user', '/api/vod/prefetches?createdBy=user%3Adefault%2Fuser-3'],
   ]) {
+    // A full page, or the figures are for the wrong table.
+    const first = await fetch(`${BACKEND}${path}`, { headers });
+    const { items } = await first.json();
+    if (!(items?.length >= 20)) {
+      throw new Error(
+        `${path} answered ${first.status} with ${items?.length} items`,
+      );
+    }
     const r = await load(
       BACKEND,
       { method: 'GET', path, headers, expect: 200 },

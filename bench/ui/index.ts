@@ -10,7 +10,13 @@
 // 7007, with the VOD simulator; the browser is Debian's chromium.
 // Run: ./dev run yarn bench:ui   (about 5 minutes; needs ports 7007 free and /usr/bin/chromium)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -36,35 +42,26 @@ const LIVE_RUNS = Number(process.env.BENCH_LIVE_RUNS ?? 20);
 const PAGE_ROUNDS = 5;
 const IDLE_MS = 30_000;
 
+/** Which parts to run (default all): BENCH_UI_PARTS=bundle,requests,live,page. */
+const PARTS = new Set(
+  (process.env.BENCH_UI_PARTS ?? 'bundle,requests,live,page').split(','),
+);
+
 async function main() {
-  // 1. bundle
-  const without = await buildApp({ app: { packages: { exclude: [PLUGIN] } } });
-  const withPlugin = await buildApp({}); // last, so the portal below serves it
-  console.log('\n1. bundle: the demo app built without and with the plugin');
-  printTable([
-    { build: 'without the plugin (baseline)', ...sizeColumns(without) },
-    { build: 'with the plugin', ...sizeColumns(withPlugin) },
-    {
-      build: 'added by the plugin',
-      files: withPlugin.files - without.files,
-      'raw kB': kB(withPlugin.raw - without.raw),
-      'gzip kB': kB(withPlugin.gzip - without.gzip),
-      'gzip vs baseline': (withPlugin.gzip / without.gzip).toFixed(3),
-    },
-  ]);
-  goal(
-    'gzipped size added by the plugin <= 30 kB',
-    (withPlugin.gzip - without.gzip) / 1024,
-    30,
-    '<=',
-  );
+  if (PARTS.has('bundle')) await measureBundle();
+  if (!['requests', 'live', 'page'].some(part => PARTS.has(part))) return;
+  if (!existsSync(join(ROOT, 'packages/app/dist/index.html'))) {
+    throw new Error(
+      'no app build to serve: run with BENCH_UI_PARTS including bundle',
+    );
+  }
 
   // The portal: 100,000 finished prefetches of other entities already recorded.
   const sqliteDir = mkdtempSync(join(tmpdir(), 'vod-bench-ui-'));
   await fill(
     knexFactory({
       client: 'better-sqlite3',
-      connection: { filename: join(sqliteDir, 'backstage_plugin_vod.sqlite') },
+      connection: { filename: join(sqliteDir, 'vod.sqlite') },
       useNullAsDefault: true,
     }),
     ['succeeded', 'failed', 'partially_failed'],
@@ -86,9 +83,9 @@ async function main() {
     await page.getByRole('button', { name: 'Enter' }).click();
     await page.locator('a[href="/vod"]').first().waitFor({ timeout: 60_000 });
 
-    await measureRequests(page);
-    await measureLive(page);
-    await measurePage(page);
+    if (PARTS.has('requests')) await measureRequests(page);
+    if (PARTS.has('live')) await measureLive(page);
+    if (PARTS.has('page')) await measurePage(page);
   } catch (error) {
     await page.screenshot({ path: join(ROOT, '.ci-out/bench-ui-failure.png') });
     throw error;
@@ -97,6 +94,30 @@ async function main() {
     await stopBackend(backend);
     sim.close();
   }
+}
+
+/** The demo app built without and with the plugin; the last build is the one served. */
+async function measureBundle() {
+  const without = await buildApp({ app: { packages: { exclude: [PLUGIN] } } });
+  const withPlugin = await buildApp({}); // last, so the portal below serves it
+  console.log('\n1. bundle: the demo app built without and with the plugin');
+  printTable([
+    { build: 'without the plugin (baseline)', ...sizeColumns(without) },
+    { build: 'with the plugin', ...sizeColumns(withPlugin) },
+    {
+      build: 'added by the plugin',
+      files: withPlugin.files - without.files,
+      'raw kB': kB(withPlugin.raw - without.raw),
+      'gzip kB': kB(withPlugin.gzip - without.gzip),
+      'gzip vs baseline': (withPlugin.gzip / without.gzip).toFixed(3),
+    },
+  ]);
+  goal(
+    'gzipped size added by the plugin <= 30 kB',
+    (withPlugin.gzip - without.gzip) / 1024,
+    30,
+    '<=',
+  );
 }
 
 interface BundleSize {
@@ -315,7 +336,7 @@ async function measurePage(page: Page) {
   ];
   const times: Record<string, number[]> = {};
   const settle = async () => {
-    await page.goto('http://localhost:7007/settings');
+    await page.goto('http://localhost:7007/settings/general');
     await page.getByRole('link', { name: 'CDN prefetch' }).first().waitFor();
   };
   await settle();
@@ -387,9 +408,15 @@ async function clickToRow(page: Page, nav: string, row: string) {
     },
     { nav, row },
   );
-  await page.waitForFunction(() => (window as any).rowShownAt !== undefined, {
-    timeout: 30_000,
-  });
+  await page
+    .waitForFunction(() => (window as any).rowShownAt !== undefined, {
+      timeout: 30_000,
+    })
+    .catch(error => {
+      throw new Error(
+        `no ${row} on ${page.url()} after clicking ${nav}: ${error}`,
+      );
+    });
   return page.evaluate(() => {
     const w = window as any;
     return w.rowShownAt - w.clickedAt;
