@@ -219,6 +219,8 @@ async function measureRequests(page: Page) {
  * and to a client polling GET /prefetches/:id every 20 ms seeing it.
  */
 async function measureLive(page: Page) {
+  await page.goto(`http://localhost:7007${ENTITY_PATH}`);
+  await page.getByText(/ of \d+ used, /).waitFor({ timeout: 60_000 });
   await page.evaluate(() => {
     const shown: Record<string, number> = {};
     (window as any).vodShown = shown;

@@ -493,6 +493,37 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it("counts queue positions per account, from each prefetch's first open task", async () => {
+      const create = async (over: Partial<NewPrefetch>) =>
+        ((await store.createPrefetch(newPrefetch(over))) as any).prefetch.id;
+      const a1 = await create({ tasks: [{ units: 1 }, { units: 1 }] }); // two tasks
+      const e1 = await create({ account: 'eu' });
+      const a2 = await create({});
+      const e2 = await create({ account: 'eu' });
+      expect(await store.queuePositions([a2, e2, a1, e1])).toEqual(
+        new Map([
+          [a1, 1],
+          [a2, 3], // behind both of a1's tasks
+          [e1, 1],
+          [e2, 2],
+        ]),
+      );
+      expect(await store.queuePositions([])).toEqual(new Map());
+    });
+
+    it('keeps the first value made for a name, also when instances race to make it', async () => {
+      const name = `race-${databaseId}`;
+      const values = await Promise.all(
+        ['one', 'two', 'three'].map(async value =>
+          (
+            await DatabaseVodStore.fromKnex(knex)
+          ).sharedValue(name, () => value),
+        ),
+      );
+      expect(new Set(values).size).toBe(1);
+      expect(await store.sharedValue(name, () => 'later')).toBe(values[0]);
+    });
+
     it('records a live poll without moving the poll schedule', async () => {
       await store.createPrefetch(newPrefetch());
       const task = await firstPending();

@@ -476,34 +476,28 @@ export class DatabaseVodStore implements VodStore {
   }
 
   async queuePositions(prefetchIds: string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    if (prefetchIds.length === 0) return out;
-    // Each prefetch's first open task, then per account the open tasks ahead of the last of
-    // them, counted here: two queries for a page, whatever it holds.
-    const firsts: Array<{
-      prefetch_id: string;
-      account: string;
-      first: number;
-    }> = await this.openTasks()
+    if (prefetchIds.length === 0) return new Map();
+    // Each prefetch's first open task, and the open tasks of its account ahead of it, counted
+    // by the database: one query for a page, whatever the queue's length.
+    const firsts = this.openTasks()
       .whereIn('vod_tasks.prefetch_id', prefetchIds)
       .groupBy('vod_tasks.prefetch_id', 'vod_prefetches.account')
       .select('vod_tasks.prefetch_id', 'vod_prefetches.account')
-      .min({ first: 'vod_tasks.id' });
-    const accounts = new Set(firsts.map(f => f.account));
-    for (const account of accounts) {
-      const mine = firsts.filter(f => f.account === account);
-      const last = Math.max(...mine.map(f => Number(f.first)));
-      const ahead = (
-        await this.openTasks(account)
-          .andWhere('vod_tasks.id', '<', last)
-          .orderBy('vod_tasks.id')
-          .pluck('vod_tasks.id')
-      ).map(Number);
-      for (const f of mine) {
-        out.set(f.prefetch_id, countBelow(ahead, Number(f.first)) + 1);
-      }
-    }
-    return out;
+      .min({ first: 'vod_tasks.id' })
+      .as('f');
+    const open = this.openTasks()
+      .select('vod_tasks.id', 'vod_prefetches.account')
+      .as('o');
+    const rows: Array<{ prefetch_id: string; ahead: number | string }> =
+      await this.db
+        .from(firsts)
+        .leftJoin(open, function aheadOf() {
+          this.on('o.account', '=', 'f.account').andOn('o.id', '<', 'f.first');
+        })
+        .groupBy('f.prefetch_id')
+        .select('f.prefetch_id')
+        .count({ ahead: 'o.id' });
+    return new Map(rows.map(r => [r.prefetch_id, Number(r.ahead) + 1]));
   }
 
   async queued(account: string): Promise<number> {
@@ -1067,26 +1061,17 @@ export class DatabaseVodStore implements VodStore {
   }
 }
 
-/** How many of the ascending `sorted` are below `value`. */
-function countBelow(sorted: number[], value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (sorted[mid] < value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
 /** Whether VOD reported the same URLs in the same states as last time. */
 function sameResults(
   before: Array<{ url: string; status: string }>,
   after: PrefetchUrlResult[],
 ): boolean {
   const was = new Map(before.map(r => [r.url, r.status]));
+  const now = new Map(after.map(r => [r.url, r.status]));
   return (
-    before.length === after.length &&
+    was.size === before.length &&
+    now.size === after.length &&
+    was.size === now.size &&
     after.every(r => was.get(r.url) === r.status)
   );
 }

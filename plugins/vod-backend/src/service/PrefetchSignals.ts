@@ -19,6 +19,9 @@ import type { PrefetchChange, VodStore } from '../database/VodStore';
  * a publish may be an HTTP call to the events bus, so it never runs on a request's path, and a
  * burst of changes costs a few signals, not one each. A lost signal costs a late refresh.
  */
+/** How long a stop waits for the last signals. */
+const STOP_WAIT_MS = 5_000;
+
 export class PrefetchSignals {
   private pending = new Map<string, PrefetchChange>();
   private timer?: NodeJS.Timeout;
@@ -62,13 +65,22 @@ export class PrefetchSignals {
     this.schedule();
   }
 
-  /** Sends what is gathered, and nothing more after it. */
+  /** Sends what is gathered, and nothing more after it; gives up on a publish after 5 s. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flushing;
-    await this.flush();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      (async () => {
+        await this.flushing;
+        await this.flush();
+      })(),
+      new Promise(resolve => {
+        timer = setTimeout(resolve, STOP_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private schedule() {

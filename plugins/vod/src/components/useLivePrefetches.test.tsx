@@ -135,7 +135,7 @@ describe('useLivePrefetches', () => {
     expect(server.asked).toEqual(['list', 'get a', 'list']);
   });
 
-  it('reloads on a signal that names nothing, at most once a second', async () => {
+  it('reloads on a signal that names nothing, at most every 2 s', async () => {
     jest.useFakeTimers();
     const server = backend([item('a', 'succeeded')]);
     const bus = signals();
@@ -146,10 +146,27 @@ describe('useLivePrefetches', () => {
     expect(lists(server.asked)).toBe(2);
     bus.send('chan', {});
     bus.send('chan', {});
-    await advance(500);
+    await advance(1_500);
     expect(lists(server.asked)).toBe(2);
     await advance(500);
     expect(lists(server.asked)).toBe(3);
+  });
+
+  it('keeps a refetched prefetch when an older list answer comes after it', async () => {
+    const server = backend([item('a', 'processing')]);
+    const bus = signals();
+    const { result } = render(server.api, bus);
+    await waitFor(() => expect(result.current.items).toHaveLength(1));
+    server.set([item('a', 'succeeded', '2026-11-26T09:05:00.000Z')]);
+    bus.send('chan', { prefetches: [{ id: 'a', status: 'succeeded' }] });
+    await waitFor(() =>
+      expect(result.current.items![0].status).toBe('succeeded'),
+    );
+    server.set([item('a', 'processing')]); // a list read before that change
+    act(() => result.current.reload());
+    await waitFor(() => expect(lists(server.asked)).toBe(2));
+    await act(async () => {});
+    expect(result.current.items![0].status).toBe('succeeded');
   });
 
   it('subscribes to nothing when the list names no channel (the reader may not follow it)', async () => {

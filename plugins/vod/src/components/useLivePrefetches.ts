@@ -15,8 +15,8 @@ export function isActive(prefetch: Prefetch): boolean {
 
 /** Polling: without signals from `first`, doubling up to `max`; with signals every `max`. */
 const POLL_MS = { first: 2_000, max: 30_000 };
-/** A signal that names no prefetch reloads the page at most this often. */
-const RELOAD_MS = 1_000;
+/** A signal that names no prefetch reloads the page at most this often, and only if visible. */
+const RELOAD_MS = 2_000;
 
 export interface LivePrefetches {
   items?: Prefetch[];
@@ -42,7 +42,7 @@ interface ListState {
  * A page of prefetches, kept live. The list's answer names the signal channel to follow (the
  * backend gives an entity's channel only to those who may read its prefetches). A signal naming
  * prefetches refetches only those on the page, and reloads the page for one it does not show; a
- * signal naming none reloads the page, at most once a second. While a prefetch on the page still
+ * signal naming none reloads the page, at most every 2 s and not while the tab is hidden. While a prefetch on the page still
  * moves and the tab is visible, the page is also polled: without signals from every 2 s with a
  * backoff to 30 s, with signals every 30 s for a signal lost on a reconnect. Nothing is polled
  * when nothing moves. Answers to an older query, or older than what is shown, are dropped.
@@ -63,16 +63,22 @@ export function useLivePrefetches(query: ListPrefetchesQuery): LivePrefetches {
     api.listPrefetches(JSON.parse(key)).then(
       list => {
         if (mine !== generation.current) return;
+        // A prefetch refetched since this list was asked for may be newer than its copy here.
+        const sameQuery = shownFor.current === key;
+        const known = new Map(
+          (sameQuery ? shown.current ?? [] : []).map(p => [p.id, p]),
+        );
+        const items = list.items.map(p => {
+          const other = known.get(p.id);
+          return other && other.updatedAt > p.updatedAt ? other : p;
+        });
         // Another page or other filters are no change; a reload of this one may bring some.
-        if (
-          shownFor.current === key &&
-          statesDiffer(shown.current, list.items)
-        ) {
+        if (sameQuery && statesDiffer(shown.current, items)) {
           setChanges(n => n + 1);
         }
         shownFor.current = key;
         setState({
-          items: list.items,
+          items,
           nextCursor: list.nextCursor,
           channel: list.channel,
           loading: false,
@@ -98,7 +104,12 @@ export function useLivePrefetches(query: ListPrefetchesQuery): LivePrefetches {
   const reloadSoon = useRef<ReturnType<typeof setTimeout>>();
   useEffect(() => {
     if (!signals || !state.channel) return undefined;
+    let missed = false; // a reload skipped while the tab was hidden
     const throttledReload = () => {
+      if (document.visibilityState !== 'visible') {
+        missed = true;
+        return;
+      }
       if (reloadSoon.current) return;
       const wait = Math.max(0, lastReload.current + RELOAD_MS - Date.now());
       reloadSoon.current = setTimeout(() => {
@@ -136,8 +147,16 @@ export function useLivePrefetches(query: ListPrefetchesQuery): LivePrefetches {
         }
       },
     );
+    const onVisible = () => {
+      if (missed && document.visibilityState === 'visible') {
+        missed = false;
+        throttledReload();
+      }
+    };
+    document.addEventListener('visibilitychange', onVisible);
     return () => {
       unsubscribe();
+      document.removeEventListener('visibilitychange', onVisible);
       clearTimeout(reloadSoon.current);
       reloadSoon.current = undefined;
     };

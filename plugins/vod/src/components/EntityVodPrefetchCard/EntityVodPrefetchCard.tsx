@@ -10,7 +10,7 @@ import {
   Quota,
   vodPrefetchCreatePermission,
 } from '@mediaops/backstage-plugin-vod-common';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { vodApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { vodTranslationRef } from '../../translation';
@@ -42,11 +42,17 @@ export function EntityVodPrefetchCard() {
   const live = useLivePrefetches({ entityRef, limit: LATEST });
   const [quota, setQuota] = useState<Quota>();
   const [quotaError, setQuotaError] = useState<Error>();
+  const quotaAsked = useRef(0); // the newest quota request; older answers are dropped
   const loadQuota = useCallback(() => {
-    api.getQuota({ entityRef }).then(fresh => {
-      setQuota(fresh);
-      setQuotaError(undefined);
-    }, setQuotaError);
+    const mine = ++quotaAsked.current;
+    api.getQuota({ entityRef }).then(
+      fresh => {
+        if (mine !== quotaAsked.current) return;
+        setQuota(fresh);
+        setQuotaError(undefined);
+      },
+      error => mine === quotaAsked.current && setQuotaError(error),
+    );
   }, [api, entityRef]);
   // On mount, and whenever this entity's prefetches changed state (spent or refunded quota).
   useEffect(loadQuota, [loadQuota, live.changes]);

@@ -47,6 +47,7 @@ export function PrefetchButton(props: {
     if (!keys.current.has(choice)) keys.current.set(choice, newKey());
     return keys.current.get(choice)!;
   };
+  const forget = (choice: string) => keys.current.delete(choice);
   const reasonId = useId();
   const owner = String(entity.spec?.owner ?? '');
   let reason: string | undefined;
@@ -73,6 +74,7 @@ export function PrefetchButton(props: {
             <PrefetchDialogContent
               {...props}
               keyFor={keyFor}
+              forget={forget}
               onCreated={() => {
                 keys.current.clear();
                 props.onCreated();
@@ -97,9 +99,11 @@ function PrefetchDialogContent(props: {
   onCreated(): void;
   onQuotaChanged(): void;
   keyFor(choice: string): string;
+  /** The backend refused the choice and recorded nothing: its next send is a new prefetch. */
+  forget(choice: string): void;
   close(): void;
 }) {
-  const { entity, quota, close, keyFor } = props;
+  const { entity, quota, close, keyFor, forget } = props;
   const api = useApi(vodApiRef);
   const { t } = useTranslationRef(vodTranslationRef);
   const entityRef = stringifyEntityRef(entity);
@@ -133,16 +137,18 @@ function PrefetchDialogContent(props: {
     setSending(true);
     setError(undefined);
     const urls = [...chosen].sort();
+    const choice = JSON.stringify([entityRef, what === 'asset' ? [] : urls]);
     try {
       await api.createPrefetch(
         what === 'asset' ? { entityRef } : { entityRef, urls },
-        {
-          idempotencyKey: keyFor(JSON.stringify(what === 'asset' ? [] : urls)),
-        },
+        { idempotencyKey: keyFor(choice) },
       );
       props.onCreated();
       close();
     } catch (e) {
+      // A 4xx recorded nothing; a network error or a 5xx may have: then the key stays.
+      const status = e instanceof ResponseError ? e.statusCode : 0;
+      if (status >= 400 && status < 500) forget(choice);
       const failure = failureOf(e, quota);
       if (failure.kind === 'quota') {
         setError(t('error.quota', { time: failure.resetsAt }));

@@ -92,7 +92,7 @@ export function VodPrefetchPage() {
           </Button>
           <Button
             variant="secondary"
-            isDisabled={!live.nextCursor}
+            isDisabled={!live.nextCursor || live.loading}
             onPress={() =>
               setPaging({ search, cursors: [...cursors, live.nextCursor!] })
             }
