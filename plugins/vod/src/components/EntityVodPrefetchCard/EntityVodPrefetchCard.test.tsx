@@ -112,6 +112,18 @@ async function renderCard(
 
 const never = () => new Promise<never>(() => {});
 
+/** Opens the dialog with the card's button (once it is enabled) and confirms; the dialog. */
+async function pressPrefetch() {
+  const open = await screen.findByRole('button', { name: 'Prefetch to CDN' });
+  await waitFor(() => expect(open).toBeEnabled());
+  await userEvent.click(open);
+  const dialog = await screen.findByRole('dialog');
+  await userEvent.click(
+    within(dialog).getByRole('button', { name: 'Prefetch' }),
+  );
+  return dialog;
+}
+
 describe('EntityVodPrefetchCard', () => {
   it('shows that it is loading', async () => {
     await renderCard(fakeApi({ list: never, quota: never }).api);
@@ -352,13 +364,7 @@ describe('EntityVodPrefetchCard', () => {
       },
     });
     await renderCard(api);
-    const open = await screen.findByRole('button', { name: 'Prefetch to CDN' });
-    await waitFor(() => expect(open).toBeEnabled());
-    await userEvent.click(open);
-    const dialog = await screen.findByRole('dialog');
-    await userEvent.click(
-      within(dialog).getByRole('button', { name: 'Prefetch' }),
-    );
+    const dialog = await pressPrefetch();
     expect(
       await within(dialog).findByText(
         /^Today's quota is used up\. It resets .*2026/,
@@ -384,17 +390,7 @@ describe('EntityVodPrefetchCard', () => {
       },
     });
     await renderCard(api);
-    const open = await screen.findByRole('button', { name: 'Prefetch to CDN' });
-    await waitFor(() => expect(open).toBeEnabled());
-    const press = async () => {
-      await userEvent.click(open);
-      const dialog = await screen.findByRole('dialog');
-      await userEvent.click(
-        within(dialog).getByRole('button', { name: 'Prefetch' }),
-      );
-      return dialog;
-    };
-    const dialog = await press();
+    const dialog = await pressPrefetch();
     expect(
       await within(dialog).findByText(
         'The prefetch could not be started: Failed to fetch',
@@ -406,11 +402,11 @@ describe('EntityVodPrefetchCard', () => {
     await waitFor(() =>
       expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
     );
-    await press(); // VOD may have it: the same prefetch to the backend
+    await pressPrefetch(); // VOD may have it: the same prefetch to the backend
     await waitFor(() =>
       expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
     );
-    await press(); // a new prefetch
+    await pressPrefetch(); // a new prefetch
     await waitFor(() => expect(keys).toHaveLength(3));
     expect(keys[1]).toBe(keys[0]);
     expect(keys[2]).not.toBe(keys[0]);
@@ -435,13 +431,7 @@ describe('EntityVodPrefetchCard', () => {
       },
     });
     await renderCard(api);
-    const open = await screen.findByRole('button', { name: 'Prefetch to CDN' });
-    await waitFor(() => expect(open).toBeEnabled());
-    await userEvent.click(open);
-    const dialog = await screen.findByRole('dialog');
-    await userEvent.click(
-      within(dialog).getByRole('button', { name: 'Prefetch' }),
-    );
+    const dialog = await pressPrefetch();
     expect(
       await within(dialog).findByText(
         'Not allowed: You may not prefetch resource:default/trailer',

@@ -16,7 +16,8 @@ import { rootRouteRef } from '../../routes';
 import { vodTranslationRef } from '../../translation';
 import { PrefetchRow } from '../PrefetchRow';
 import { QuotaSummary } from '../QuotaSummary';
-import { useLivePrefetches } from '../useLivePrefetches';
+import { LiveItems } from '../LiveItems';
+import { LivePrefetches, useLivePrefetches } from '../useLivePrefetches';
 import { PrefetchButton } from './PrefetchButton';
 
 /** How many of the entity's latest prefetches the card shows. */
@@ -136,34 +137,26 @@ function QuotaLine({ quota, error }: { quota?: Quota; error?: Error }) {
   );
 }
 
-function LatestPrefetches({
-  live,
-}: {
-  live: ReturnType<typeof useLivePrefetches>;
-}) {
+function LatestPrefetches({ live }: { live: LivePrefetches }) {
   const { t } = useTranslationRef(vodTranslationRef);
-  const error = live.error && (
-    <Text>{t('error.load', { message: live.error.message })}</Text>
-  );
-  if (!live.items) return error || <Text aria-busy>{t('card.loading')}</Text>;
-  if (live.items.length === 0) return error || <Text>{t('card.none')}</Text>;
   return (
-    <>
-      {error}
-      <ul
-        aria-label={t('card.latest')}
-        style={{ listStyle: 'none', margin: 0, padding: 0 }}
-      >
-        {live.items.map(prefetch => (
-          <li
-            key={prefetch.id}
-            data-prefetch-id={prefetch.id}
-            data-status={prefetch.status}
-          >
-            <PrefetchRow prefetch={prefetch} />
-          </li>
-        ))}
-      </ul>
-    </>
+    <LiveItems live={live} empty={t('card.none')}>
+      {items => (
+        <ul
+          aria-label={t('card.latest')}
+          style={{ listStyle: 'none', margin: 0, padding: 0 }}
+        >
+          {items.map(prefetch => (
+            <li
+              key={prefetch.id}
+              data-prefetch-id={prefetch.id}
+              data-status={prefetch.status}
+            >
+              <PrefetchRow prefetch={prefetch} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </LiveItems>
   );
 }

@@ -31,7 +31,8 @@ import {
   PrefetchStage,
 } from '../PrefetchRow';
 import { QuotaSummary } from '../QuotaSummary';
-import { useLivePrefetches } from '../useLivePrefetches';
+import { LiveItems } from '../LiveItems';
+import { LivePrefetches, useLivePrefetches } from '../useLivePrefetches';
 
 const PAGE_SIZE = 20;
 const FILTERS = ['account', 'status', 'entityRef', 'createdBy'] as const;
@@ -240,40 +241,32 @@ function Filters(props: {
 }
 
 /** The prefetches as a table; a row opens on its tasks and per-URL results. */
-function PrefetchTable({
-  live,
-}: {
-  live: ReturnType<typeof useLivePrefetches>;
-}) {
+function PrefetchTable({ live }: { live: LivePrefetches }) {
   const { t } = useTranslationRef(vodTranslationRef);
-  const error = live.error && (
-    <Text>{t('error.load', { message: live.error.message })}</Text>
-  );
-  if (!live.items) return error || <Text aria-busy>{t('card.loading')}</Text>;
-  if (live.items.length === 0) return error || <Text>{t('page.empty')}</Text>;
   return (
-    <>
-      {error}
-      <table style={{ width: '100%', borderCollapse: 'collapse' }}>
-        <thead>
-          <tr style={{ textAlign: 'left' }}>
-            <th scope="col">{t('page.state')}</th>
-            <th scope="col">{t('page.what')}</th>
-            <th scope="col">{t('page.account')}</th>
-            <th scope="col">{t('page.who')}</th>
-            <th scope="col">{t('page.when')}</th>
-            <th scope="col">
-              <VisuallyHidden>{t('row.details')}</VisuallyHidden>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {live.items.map(prefetch => (
-            <TableRow key={prefetch.id} prefetch={prefetch} />
-          ))}
-        </tbody>
-      </table>
-    </>
+    <LiveItems live={live} empty={t('page.empty')}>
+      {items => (
+        <table style={{ width: '100%', borderCollapse: 'collapse' }}>
+          <thead>
+            <tr style={{ textAlign: 'left' }}>
+              <th scope="col">{t('page.state')}</th>
+              <th scope="col">{t('page.what')}</th>
+              <th scope="col">{t('page.account')}</th>
+              <th scope="col">{t('page.who')}</th>
+              <th scope="col">{t('page.when')}</th>
+              <th scope="col">
+                <VisuallyHidden>{t('row.details')}</VisuallyHidden>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map(prefetch => (
+              <TableRow key={prefetch.id} prefetch={prefetch} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </LiveItems>
   );
 }
 

@@ -1,0 +1,1 @@
+export { LiveItems } from './LiveItems';
