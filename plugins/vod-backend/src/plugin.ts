@@ -131,6 +131,7 @@ export const vodPlugin = createBackendPlugin({
           signals,
           now,
         });
+        store.onChange(changes => service.changed(changes));
         const seed = new SeedPrefetches({
           service,
           store,

@@ -33,6 +33,32 @@ const relayPlugin = createBackendPlugin({
             next(error);
           }
         });
+        // Follows a prefetch for ?timeoutMs, or until the caller hangs up.
+        router.post('/wait/:id', async (req, res, next) => {
+          try {
+            const credentials = await httpAuth.credentials(req, {
+              allow: ['user'],
+            });
+            const controller = new AbortController();
+            req.on('close', () => controller.abort());
+            const seen: string[] = [];
+            const start = Date.now();
+            const { prefetch, outcome } = await vod.waitFor(req.params.id, {
+              credentials,
+              timeoutMs: Number(req.query.timeoutMs ?? 60_000),
+              signal: controller.signal,
+              onChange: p => seen.push(p.status),
+            });
+            res.json({
+              outcome,
+              status: prefetch.status,
+              seen,
+              ms: Date.now() - start,
+            });
+          } catch (error) {
+            next(error);
+          }
+        });
         httpRouter.use(router);
       },
     });
@@ -65,5 +91,56 @@ describe('vodPrefetchServiceRef', () => {
       .set(auth.trailerOwner);
     expect(res.status).toBe(403);
     expect(res.body.error.message).toContain('resource:default/documentary');
+  });
+});
+
+describe('vodPrefetchServiceRef.waitFor', () => {
+  const create = async (h: Harness) =>
+    (await h.http().post('/api/relay/prefetch/trailer').set(auth.trailerOwner))
+      .body;
+
+  it('follows a prefetch to its end, with each state on the way', async () => {
+    const h = await startHarness({
+      extraFeatures: [relayPlugin],
+      processingMs: 1500,
+    });
+    try {
+      const { id } = await create(h);
+      const res = await h
+        .http()
+        .post(`/api/relay/wait/${id}`)
+        .set(auth.trailerOwner);
+      expect(res.body).toMatchObject({ outcome: 'ended', status: 'succeeded' });
+      expect(res.body.seen[res.body.seen.length - 1]).toBe('succeeded');
+      expect(res.body.ms).toBeLessThan(6_000);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('gives up after its timeout and says so, the prefetch going on', async () => {
+    const h = await startHarness({
+      extraFeatures: [relayPlugin],
+      processingMs: 60_000,
+    });
+    try {
+      const { id } = await create(h);
+      const res = await h
+        .http()
+        .post(`/api/relay/wait/${id}?timeoutMs=2000`)
+        .set(auth.trailerOwner);
+      expect(res.body).toMatchObject({ outcome: 'timeout' });
+      expect(['pending', 'processing']).toContain(res.body.status);
+      expect(res.body.ms).toBeGreaterThanOrEqual(1_900);
+      expect(res.body.ms).toBeLessThan(5_000);
+      // A reader without the right is refused, not waited for.
+      const denied = await h
+        .http()
+        .post(`/api/relay/wait/${id}`)
+        .set(auth.denied);
+      expect(denied.status).toBe(403);
+    } finally {
+      await h.stop();
+    }
   });
 });

@@ -10,4 +10,5 @@ export * from './permissions';
 export * from './annotations';
 export * from './urls';
 export * from './signals';
+export * from './progress';
 export * from './api';

@@ -224,6 +224,25 @@ export const quotaSchema = z.object({
   queued: z.number().int().nonnegative(),
 });
 
+/**
+ * `POST /api/vod/prefetches?dryRun=true`: what the create would do, checked as a create is
+ * (permission, binding, allow-list, quota) and recording nothing.
+ */
+export const prefetchPlanSchema = z.object({
+  dryRun: z.literal(true),
+  account: z.string(),
+  entityRef: z.string().optional(),
+  assetId: z.string().optional(),
+  /** The canonical URLs that would be sent. */
+  urls: z.array(z.string()).optional(),
+  /** Quota units it would spend: 1 for an asset, 1 per URL. */
+  units: z.number().int().positive(),
+  /** Calls to VOD it would make (an asset, or up to 10 URLs each). */
+  vodCalls: z.number().int().positive(),
+  /** The account's quota day before it. */
+  quota: quotaSchema,
+});
+
 /** One entry of `GET /api/vod/accounts`: never a secret. */
 export const accountSummarySchema = z.object({
   name: z.string(),

@@ -3,6 +3,7 @@ import type {
   accountSummarySchema,
   createPrefetchRequestSchema,
   prefetchListSchema,
+  prefetchPlanSchema,
   prefetchSchema,
   prefetchStatusSchema,
   prefetchTaskSchema,
@@ -51,3 +52,5 @@ export type PrefetchList = z.output<typeof prefetchListSchema>;
 export type Quota = z.output<typeof quotaSchema>;
 /** A configured account, without its credentials. */
 export type AccountSummary = z.output<typeof accountSummarySchema>;
+/** What a create would do (`?dryRun=true`). */
+export type PrefetchPlan = z.output<typeof prefetchPlanSchema>;

@@ -6,11 +6,15 @@ import {
   createServiceRef,
   DiscoveryService,
 } from '@backstage/backend-plugin-api';
+import { ResponseError } from '@backstage/errors';
 import {
   CreatePrefetchRequest,
+  isPrefetchEnded,
   ListPrefetchesQuery,
   Prefetch,
+  prefetchFingerprint,
   PrefetchList,
+  PrefetchPlan,
   VodApiClient,
 } from '@mediaops/backstage-plugin-vod-common';
 
@@ -25,14 +29,51 @@ export interface VodPrefetchService {
     request: CreatePrefetchRequest,
     options: { credentials: BackstageCredentials; idempotencyKey?: string },
   ): Promise<Prefetch>;
+  /** What `createPrefetch` would do and cost, checked as it would be; nothing recorded or sent. */
+  planPrefetch(
+    request: CreatePrefetchRequest,
+    options: { credentials: BackstageCredentials },
+  ): Promise<PrefetchPlan>;
   getPrefetch(
     id: string,
     options: { credentials: BackstageCredentials },
   ): Promise<Prefetch>;
+  /**
+   * Follows a prefetch until it ends, `timeoutMs` passes or `signal` aborts, calling `onChange`
+   * with each new state or progress. It asks the backend at most every 5 s (each request waits
+   * there for a change) and learns of the end within about a second. A failing backend is asked
+   * again every 2 s; a refusal (4xx) is thrown.
+   */
+  waitFor(
+    id: string,
+    options: {
+      credentials: BackstageCredentials;
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      onChange?: (prefetch: Prefetch) => void;
+    },
+  ): Promise<{ prefetch: Prefetch; outcome: 'ended' | 'timeout' | 'aborted' }>;
   listPrefetches(
     query: ListPrefetchesQuery,
     options: { credentials: BackstageCredentials },
   ): Promise<PrefetchList>;
+}
+
+/** How long one waiting request may wait at the backend. */
+const WAIT_SECONDS = 25;
+/** How long to wait before asking a failing backend again. */
+const RETRY_MS = 2_000;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 class HttpVodPrefetchService implements VodPrefetchService {
@@ -59,6 +100,59 @@ class HttpVodPrefetchService implements VodPrefetchService {
     return this.client.getPrefetch(id, {
       token: await this.tokenFor(options.credentials),
     });
+  }
+
+  async planPrefetch(
+    request: CreatePrefetchRequest,
+    options: { credentials: BackstageCredentials },
+  ) {
+    return this.client.planPrefetch(request, {
+      token: await this.tokenFor(options.credentials),
+    });
+  }
+
+  async waitFor(
+    id: string,
+    options: {
+      credentials: BackstageCredentials;
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      onChange?: (prefetch: Prefetch) => void;
+    },
+  ): Promise<{ prefetch: Prefetch; outcome: 'ended' | 'timeout' | 'aborted' }> {
+    const { signal } = options;
+    const deadline = Date.now() + (options.timeoutMs ?? Infinity);
+    let prefetch = await this.getPrefetch(id, options);
+    options.onChange?.(prefetch);
+    for (;;) {
+      if (isPrefetchEnded(prefetch.status))
+        return { prefetch, outcome: 'ended' };
+      if (signal?.aborted) return { prefetch, outcome: 'aborted' };
+      const left = deadline - Date.now();
+      if (left <= 0) return { prefetch, outcome: 'timeout' };
+      let next: Prefetch;
+      try {
+        next = await this.client.getPrefetch(id, {
+          token: await this.tokenFor(options.credentials),
+          changedFrom: prefetchFingerprint(prefetch),
+          timeoutSeconds: Math.min(
+            WAIT_SECONDS,
+            Math.max(1, Math.ceil(left / 1000)),
+          ),
+          signal,
+        });
+      } catch (error) {
+        if (signal?.aborted) return { prefetch, outcome: 'aborted' };
+        const status = error instanceof ResponseError ? error.statusCode : 0;
+        if (status >= 400 && status < 500) throw error;
+        await sleep(Math.min(RETRY_MS, Math.max(0, left)), signal);
+        continue;
+      }
+      if (prefetchFingerprint(next) !== prefetchFingerprint(prefetch)) {
+        options.onChange?.(next);
+      }
+      prefetch = next;
+    }
   }
 
   async listPrefetches(

@@ -184,6 +184,8 @@ export async function startHarness(
     /** Authenticate with this IAM user (the simulator knows it) instead of AK/SK. */
     iamUser?: { domain: string; name: string; password: string };
     extraFeatures?: BackendFeature[];
+    /** How long the simulator takes to warm a URL (default 300 ms). */
+    processingMs?: number;
   } = {},
 ): Promise<Harness> {
   const sim = await startVodSimulator({
@@ -197,7 +199,7 @@ export async function startHarness(
       },
     ],
     assets: { [TRAILER_ASSET]: {}, [DOC_ASSET]: {}, [LOOSE_ASSET]: {} },
-    processingMs: 300,
+    processingMs: options.processingMs ?? 300,
     createsPerMinute: 10_000,
     queriesPerMinute: 10_000,
   });

@@ -178,6 +178,34 @@ export const spec = {
         },
         required: ['items'],
       },
+      PrefetchPlan: {
+        type: 'object',
+        description:
+          'What a create would do (dryRun=true), checked as a create is (permission, binding, allow-list, quota); nothing is recorded or sent.',
+        properties: {
+          dryRun: { type: 'boolean', const: true },
+          account: { type: 'string' },
+          entityRef: { type: 'string' },
+          assetId: { type: 'string' },
+          urls: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'The canonical URLs that would be sent.',
+          },
+          units: {
+            type: 'integer',
+            description:
+              'Quota units it would spend: 1 for an asset, 1 per URL.',
+          },
+          vodCalls: {
+            type: 'integer',
+            description:
+              'Calls to VOD it would make (an asset, or up to 10 URLs each).',
+          },
+          quota: ref('Quota'),
+        },
+        required: ['dryRun', 'account', 'units', 'vodCalls', 'quota'],
+      },
       Quota: {
         type: 'object',
         properties: {
@@ -253,12 +281,24 @@ export const spec = {
             description:
               'The same key and body return the first prefetch; the same key with another body is a 409.',
           },
+          {
+            in: 'query',
+            name: 'dryRun',
+            required: false,
+            schema: { type: 'string', enum: ['true', 'false'] },
+            description:
+              'true: check everything a create checks and answer 200 with what it would do and cost (PrefetchPlan); nothing is recorded or sent to VOD, and errors are the same as a create would get.',
+          },
         ],
         requestBody: {
           required: true,
           content: json(ref('CreatePrefetchRequest')),
         },
         responses: {
+          '200': {
+            description: 'dryRun=true: what the create would do.',
+            content: json(ref('PrefetchPlan')),
+          },
           '202': {
             description: 'Recorded and queued.',
             content: json(ref('Prefetch')),
@@ -338,13 +378,30 @@ export const spec = {
     '/prefetches/{id}': {
       get: {
         operationId: 'GetPrefetch',
-        description: 'One prefetch with its VOD tasks and per-URL results.',
+        description:
+          'One prefetch with its VOD tasks and per-URL results. With changedFrom, a waiting read: the answer comes once the prefetch shows another state or progress (not before 5 s, so a watcher asks at most every 5 s), at once when it has ended, and after timeoutSeconds otherwise.',
         parameters: [
           {
             in: 'path',
             name: 'id',
             required: true,
             schema: { type: 'string' },
+          },
+          {
+            in: 'query',
+            name: 'changedFrom',
+            required: false,
+            schema: { type: 'string' },
+            allowReserved: true,
+            description:
+              "The fingerprint of the state last seen: status:succeeded:failed:total (vod-common's prefetchFingerprint).",
+          },
+          {
+            in: 'query',
+            name: 'timeoutSeconds',
+            required: false,
+            schema: { type: 'integer', minimum: 1, maximum: 30 },
+            description: 'With changedFrom: the longest wait, default 25.',
           },
         ],
         responses: {

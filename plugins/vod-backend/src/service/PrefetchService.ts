@@ -13,7 +13,10 @@ import {
   getVodAccount,
   MAX_URLS_PER_VOD_TASK,
   Prefetch,
+  isPrefetchEnded,
   PrefetchList,
+  PrefetchPlan,
+  prefetchFingerprint,
   Quota,
   VOD_PREFETCHES_CHANNEL,
 } from '@mediaops/backstage-plugin-vod-common';
@@ -46,6 +49,9 @@ export interface PrefetchServiceDeps {
   signals: Pick<PrefetchSignals, 'entityChannel'>;
   now: () => number;
 }
+
+/** A waiting read looks at the database at least this often (for other instances' changes). */
+const RECHECK_MS = 1_000;
 
 /** A list page is filled from at most this many reads of the table. */
 const MAX_LIST_ROUNDS = 10;
@@ -91,12 +97,7 @@ export class PrefetchService {
       const target = await this.deps.targets.resolve(input, credentials);
       const { account, entityRef, assetId, urls } = target;
       const at = now();
-      const tasks = assetId
-        ? [{ units: 1 }]
-        : chunk(urls!, MAX_URLS_PER_VOD_TASK).map(part => ({
-            urls: part,
-            units: part.length,
-          }));
+      const tasks = tasksOf(target);
       const { idempotency } = options;
       const result = await store.createPrefetch({
         id: randomUUID(),
@@ -128,16 +129,7 @@ export class PrefetchService {
         );
       }
       if (result.kind === 'over-quota') {
-        const units = tasks.reduce((sum, t) => sum + t.units, 0);
-        throw new QuotaExceededError(
-          `The daily prefetch quota of account ${
-            account.config.name
-          } is used up: ${result.used} of ${
-            account.config.dailyQuota
-          } used, this prefetch needs ${units}. It resets at ${this.deps.quota
-            .resetsAt(at)
-            .toISOString()}.`,
-        );
+        throw this.overQuota(account.config, result.used, unitsOf(tasks), at);
       }
       await event.success({
         meta: {
@@ -159,6 +151,128 @@ export class PrefetchService {
       });
       throw error;
     }
+  }
+
+  /**
+   * What `create` would do, checked as it checks (permission, binding, allow-list, quota), with
+   * nothing recorded and nothing sent: for dry runs and confirmation dialogs.
+   */
+  async plan(
+    input: CreatePrefetchInput,
+    credentials: BackstageCredentials,
+  ): Promise<PrefetchPlan> {
+    const target = await this.deps.targets.resolve(input, credentials);
+    const { account, entityRef, assetId, urls } = target;
+    const tasks = tasksOf(target);
+    const units = unitsOf(tasks);
+    const at = this.deps.now();
+    const quota = await this.deps.quota.quota(
+      account.config.name,
+      account.config.dailyQuota,
+      at,
+    );
+    if (units > quota.remaining) {
+      throw this.overQuota(account.config, quota.used, units, at);
+    }
+    return {
+      dryRun: true,
+      account: account.config.name,
+      ...(entityRef && { entityRef }),
+      ...(assetId && { assetId }),
+      ...(urls && { urls }),
+      units,
+      vodCalls: tasks.length,
+      quota,
+    };
+  }
+
+  private overQuota(
+    account: { name: string; dailyQuota: number },
+    used: number,
+    units: number,
+    at: number,
+  ) {
+    return new QuotaExceededError(
+      `The daily prefetch quota of account ${
+        account.name
+      } is used up: ${used} of ${
+        account.dailyQuota
+      } used, this prefetch needs ${units}. It resets at ${this.deps.quota
+        .resetsAt(at)
+        .toISOString()}.`,
+    );
+  }
+
+  /**
+   * A prefetch the caller may read, once it shows something other than `seen` (its
+   * `prefetchFingerprint`): at once when it has ended, otherwise not before `minWaitMs` (so a
+   * watcher asks at most that often), and as it is after `timeoutMs`. The caller's right is
+   * checked once; the prefetch is then read again on each change this instance records, and
+   * every second for changes recorded by other instances.
+   */
+  async waitForChange(
+    id: string,
+    seen: string,
+    options: {
+      credentials: BackstageCredentials;
+      timeoutMs: number;
+      minWaitMs: number;
+      signal?: AbortSignal;
+    },
+  ): Promise<Prefetch> {
+    const start = this.deps.now();
+    let prefetch = await this.get(id, options.credentials);
+    for (;;) {
+      const changed = prefetchFingerprint(prefetch) !== seen;
+      const waited = this.deps.now() - start;
+      if (
+        isPrefetchEnded(prefetch.status) ||
+        (changed && waited >= options.minWaitMs) ||
+        waited >= options.timeoutMs ||
+        options.signal?.aborted
+      ) {
+        return prefetch;
+      }
+      await this.nextChange(
+        id,
+        Math.min(
+          RECHECK_MS,
+          (changed ? options.minWaitMs : options.timeoutMs) - waited,
+        ),
+        options.signal,
+      );
+      const fresh = await this.deps.store.getPrefetch(id);
+      if (!fresh) return prefetch; // pruned meanwhile
+      prefetch = (await this.withProgress([fresh]))[0];
+    }
+  }
+
+  /** Wakes whoever waits for these prefetches (the store's announcements after commit). */
+  changed(changes: Array<{ id: string }>): void {
+    for (const { id } of changes) {
+      for (const wake of this.waiters.get(id) ?? []) wake();
+    }
+  }
+
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  /** Resolves on this instance's next change of the prefetch, after `ms`, or on abort. */
+  private nextChange(id: string, ms: number, signal?: AbortSignal) {
+    return new Promise<void>(resolve => {
+      const set = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, set);
+      let timer: NodeJS.Timeout | undefined = undefined;
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(id);
+        resolve();
+      };
+      timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener('abort', done);
+      set.add(done);
+    });
   }
 
   async get(id: string, credentials: BackstageCredentials): Promise<Prefetch> {
@@ -354,6 +468,20 @@ function mayNotReadAccounts() {
   return new NotAllowedError(
     'You may not see the VOD accounts or their quota (vod.prefetch.read or vod.prefetch.adhoc.read)',
   );
+}
+
+/** The VOD calls of a target: an asset in one, URLs 10 a call; a unit per asset or URL. */
+function tasksOf(target: { assetId?: string; urls?: string[] }) {
+  return target.assetId
+    ? [{ units: 1 }]
+    : chunk(target.urls!, MAX_URLS_PER_VOD_TASK).map(part => ({
+        urls: part,
+        units: part.length,
+      }));
+}
+
+function unitsOf(tasks: Array<{ units: number }>): number {
+  return tasks.reduce((sum, t) => sum + t.units, 0);
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

@@ -13,10 +13,28 @@ import type express from 'express';
 import { z } from 'zod';
 import { spec } from '../schema/openapi';
 import type { PrefetchService } from './PrefetchService';
+import { abortOnDisconnect } from './abortOnDisconnect';
 import { parse } from './validation';
 
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
+/** A waiting read (`changedFrom`) answers after this long at the latest, by default and at most. */
+const DEFAULT_WAIT_SECONDS = 25;
+const MAX_WAIT_SECONDS = 30;
+/** ... and not before this long unless the prefetch ended: a watcher asks at most this often. */
+const MIN_WAIT_MS = 5_000;
+
+const booleanSchema = z.enum(['true', 'false']).transform(v => v === 'true');
+const fingerprintSchema = z
+  .string()
+  .regex(/^[a-z_]{1,20}:\d{1,9}:\d{1,9}:\d{1,9}$/, {
+    error: 'must be a fingerprint as prefetchFingerprint makes it',
+  });
+const waitSecondsSchema = z.coerce
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: 'must be at least 1' })
+  .max(MAX_WAIT_SECONDS, { error: `must be at most ${MAX_WAIT_SECONDS}` });
 
 const createdBySchema = z
   .string()
@@ -30,7 +48,7 @@ export async function createRouter(options: {
 }): Promise<express.Router> {
   const { httpAuth, service } = options;
   const router = createValidatedOpenApiRouter<typeof spec>(spec);
-  const caller = (req: express.Request) =>
+  const caller = (req: express.Request<any, any, any, any>) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
   const optional = <T extends z.ZodType>(
     schema: T,
@@ -45,6 +63,10 @@ export async function createRouter(options: {
   router.post('/prefetches', async (req, res) => {
     const credentials = await caller(req);
     const input = parse(createPrefetchRequestSchema, req.body);
+    if (optional(booleanSchema, req.query.dryRun, 'dryRun')) {
+      res.json(await service.plan(input, credentials));
+      return;
+    }
     const key = req.header('idempotency-key');
     const { prefetch } = await service.create(input, credentials, {
       idempotency: key === undefined ? undefined : { key },
@@ -78,7 +100,30 @@ export async function createRouter(options: {
   router.get('/prefetches/:id', async (req, res) => {
     const credentials = await caller(req);
     const id = parse(prefetchIdSchema, req.params.id, 'id');
-    res.json(await service.get(id, credentials));
+    const changedFrom = optional(
+      fingerprintSchema,
+      req.query.changedFrom,
+      'changedFrom',
+    );
+    const timeoutSeconds = optional(
+      waitSecondsSchema,
+      req.query.timeoutSeconds,
+      'timeoutSeconds',
+    );
+    if (changedFrom === undefined) {
+      if (timeoutSeconds !== undefined) {
+        throw new InputError('timeoutSeconds: only with changedFrom');
+      }
+      res.json(await service.get(id, credentials));
+      return;
+    }
+    const prefetch = await service.waitForChange(id, changedFrom, {
+      credentials,
+      timeoutMs: (timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000,
+      minWaitMs: MIN_WAIT_MS,
+      signal: abortOnDisconnect(res),
+    });
+    if (!res.writableEnded && !res.destroyed) res.json(prefetch);
   });
 
   router.get('/quota', async (req, res) => {

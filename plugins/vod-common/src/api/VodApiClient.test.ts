@@ -39,6 +39,27 @@ describe('VodApiClient', () => {
     });
   });
 
+  it('asks for a dry run, and for a waiting read with an abort signal', async () => {
+    const { api, calls } = client(() => json(200, { dryRun: true }));
+    await api.planPrefetch({ assetId: 'x' }, { token: 't' });
+    const controller = new AbortController();
+    await api.getPrefetch('p1', {
+      changedFrom: 'processing:1:0:3',
+      timeoutSeconds: 20,
+      signal: controller.signal,
+    });
+    await api.getPrefetch('p1');
+    expect(calls.map(c => [c.url, c.init.method])).toEqual([
+      ['http://backend/api/vod/prefetches?dryRun=true', 'POST'],
+      [
+        'http://backend/api/vod/prefetches/p1?changedFrom=processing%3A1%3A0%3A3&timeoutSeconds=20',
+        'GET',
+      ],
+      ['http://backend/api/vod/prefetches/p1', 'GET'],
+    ]);
+    expect(calls[1].init.signal).toBe(controller.signal);
+  });
+
   it('encodes list filters', async () => {
     const { api, calls } = client(() => json(200, { items: [] }));
     await api.listPrefetches({

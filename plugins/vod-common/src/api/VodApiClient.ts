@@ -4,6 +4,7 @@ import type {
   CreatePrefetchRequest,
   Prefetch,
   PrefetchList,
+  PrefetchPlan,
   PrefetchStatus,
   Quota,
 } from '../types';
@@ -13,9 +14,10 @@ export interface VodDiscovery {
   getBaseUrl(pluginId: string): Promise<string>;
 }
 
-/** Per-call options: a Backstage token (omit when `fetchApi` adds one itself). */
+/** Per-call options: a Backstage token (omit when `fetchApi` adds one itself); an abort signal. */
 export interface VodRequestOptions {
   token?: string;
+  signal?: AbortSignal;
 }
 
 export interface ListPrefetchesQuery {
@@ -58,9 +60,35 @@ export class VodApiClient {
     });
   }
 
-  getPrefetch(id: string, options: VodRequestOptions = {}): Promise<Prefetch> {
+  /** What `createPrefetch` would do, checked as it would be, recording nothing. */
+  planPrefetch(
+    request: CreatePrefetchRequest,
+    options: VodRequestOptions = {},
+  ): Promise<PrefetchPlan> {
+    return this.request<PrefetchPlan>('/prefetches?dryRun=true', options, {
+      method: 'POST',
+      body: JSON.stringify(request),
+    });
+  }
+
+  /**
+   * A prefetch. With `changedFrom` (a `prefetchFingerprint`), the backend answers once the
+   * prefetch shows something else, at once when it has ended, and otherwise after
+   * `timeoutSeconds` (default 25, at most 30) with it as it is.
+   */
+  getPrefetch(
+    id: string,
+    options: VodRequestOptions & {
+      changedFrom?: string;
+      timeoutSeconds?: number;
+    } = {},
+  ): Promise<Prefetch> {
+    const { changedFrom, timeoutSeconds } = options;
     return this.request<Prefetch>(
-      `/prefetches/${encodeURIComponent(id)}`,
+      `/prefetches/${encodeURIComponent(id)}${searchOf({
+        changedFrom,
+        timeoutSeconds,
+      })}`,
       options,
     );
   }
@@ -101,6 +129,7 @@ export class VodApiClient {
       method: init.method ?? 'GET',
       body: init.body,
       headers,
+      signal: options.signal,
     });
     if (!res.ok) {
       const error = await ResponseError.fromResponse(res);

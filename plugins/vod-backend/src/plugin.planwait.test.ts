@@ -1,0 +1,164 @@
+// The dry run of a create (?dryRun=true) and the waiting read (GET /prefetches/:id?changedFrom=),
+// through the real backend, its store and the simulator.
+import { prefetchFingerprint } from '@mediaops/backstage-plugin-vod-common';
+import {
+  auth,
+  Harness,
+  startHarness,
+  TRAILER_ASSET,
+} from './__testUtils__/harness';
+
+jest.setTimeout(60_000);
+
+describe('a dry run', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ account: { dailyQuota: 3 } });
+  });
+  afterAll(() => h?.stop());
+
+  const plan = (who: Record<string, string>, body: object) =>
+    h.http().post('/api/vod/prefetches?dryRun=true').set(who).send(body);
+
+  it('says what a create would do and cost, and records and sends nothing', async () => {
+    const res = await plan(auth.trailerOwner, {
+      entityRef: 'resource:default/trailer',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      dryRun: true,
+      account: 'main',
+      entityRef: 'resource:default/trailer',
+      assetId: TRAILER_ASSET,
+      units: 1,
+      vodCalls: 1,
+      quota: expect.objectContaining({ limit: 3, used: 0, remaining: 3 }),
+    });
+    const urls = Array.from(
+      { length: 12 },
+      (_, i) => `https://cdn.example.com/Show/${i}.mp4`,
+    );
+    const byUrls = await plan(auth.allowed, { urls });
+    expect(byUrls.status).toBe(429); // 12 units, 3 left
+    expect(byUrls.body.error.message).toMatch(/needs 12/);
+    const three = await plan(auth.allowed, { urls: urls.slice(0, 3) });
+    expect(three.body).toMatchObject({ units: 3, vodCalls: 1 });
+
+    const list = await h.http().get('/api/vod/prefetches').set(auth.allowed);
+    expect(list.body.items).toEqual([]);
+    expect(h.sim.calls().filter(c => c.route === 'create')).toEqual([]);
+  });
+
+  it('is refused as the create would be', async () => {
+    const denied = await plan(auth.trailerOwner, {
+      entityRef: 'resource:default/documentary',
+    });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.message).toMatch(/vod\.prefetch\.create/);
+    const outside = await plan(auth.allowed, {
+      urls: ['https://elsewhere.example.org/a.mp4'],
+    });
+    expect(outside.status).toBe(400);
+    expect(outside.body.error.message).toMatch(/urls\[0\]/);
+    const bad = await h
+      .http()
+      .post('/api/vod/prefetches?dryRun=maybe')
+      .set(auth.allowed)
+      .send({ entityRef: 'resource:default/trailer' });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('a waiting read', () => {
+  const get = (h: Harness, id: string, query: string) =>
+    h.http().get(`/api/vod/prefetches/${id}?${query}`).set(auth.allowed);
+  const create = async (h: Harness) =>
+    (
+      await h
+        .http()
+        .post('/api/vod/prefetches')
+        .set(auth.allowed)
+        .send({ entityRef: 'resource:default/trailer' })
+    ).body;
+
+  it('answers as soon as the prefetch has ended', async () => {
+    const h = await startHarness({ processingMs: 1500 });
+    try {
+      const created = await create(h);
+      const start = Date.now();
+      const res = await get(
+        h,
+        created.id,
+        `changedFrom=${prefetchFingerprint(created)}&timeoutSeconds=20`,
+      );
+      expect([res.status, res.body.status ?? res.body]).toEqual([
+        200,
+        'succeeded',
+      ]);
+      // It ended about 1.5 s in; the change to processing before did not end the wait early.
+      expect(Date.now() - start).toBeLessThan(5_000);
+      // Already ended: no wait at all.
+      const again = Date.now();
+      await get(
+        h,
+        created.id,
+        `changedFrom=${prefetchFingerprint(res.body)}&timeoutSeconds=20`,
+      );
+      expect(Date.now() - again).toBeLessThan(1_000);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('answers a change that is not the end after 5 s, and an unchanged prefetch after its timeout', async () => {
+    const h = await startHarness({ processingMs: 60_000 });
+    try {
+      const created = await create(h);
+      let start = Date.now();
+      const changed = await get(
+        h,
+        created.id,
+        `changedFrom=${prefetchFingerprint(created)}&timeoutSeconds=20`,
+      );
+      expect(changed.body.status).toBe('processing');
+      expect(Date.now() - start).toBeGreaterThanOrEqual(4_900);
+      expect(Date.now() - start).toBeLessThan(8_000);
+
+      start = Date.now();
+      const same = await get(
+        h,
+        created.id,
+        `changedFrom=${prefetchFingerprint(changed.body)}&timeoutSeconds=2`,
+      );
+      expect(same.body.status).toBe('processing');
+      expect(Date.now() - start).toBeGreaterThanOrEqual(1_900);
+      expect(Date.now() - start).toBeLessThan(4_000);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('checks the right to read once, and refuses bad parameters', async () => {
+    const h = await startHarness();
+    try {
+      const created = await create(h);
+      const fp = prefetchFingerprint(created);
+      const denied = await h
+        .http()
+        .get(`/api/vod/prefetches/${created.id}?changedFrom=${fp}`)
+        .set(auth.denied);
+      expect(denied.status).toBe(403);
+      for (const query of [
+        'changedFrom=nonsense',
+        `changedFrom=${fp}&timeoutSeconds=31`,
+        `changedFrom=${fp}&timeoutSeconds=0`,
+        'timeoutSeconds=5',
+      ]) {
+        const res = await get(h, created.id, query);
+        expect([query, res.status]).toEqual([query, 400]);
+      }
+    } finally {
+      await h.stop();
+    }
+  });
+});
