@@ -1,7 +1,9 @@
 /**
- * The vod module for the scaffolder backend: the `vod:preheat` action (not implemented yet).
+ * The vod module for the scaffolder backend: the `vod:preheat` action, which prefetches a media
+ * asset into the CDN through the vod backend as the user who runs the template.
  *
  * @packageDocumentation
  */
 
 export { scaffolderModuleVod as default } from './module';
+export { createVodPreheatAction } from './actions/preheat';

@@ -1,8 +1,14 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { vodPrefetchServiceRef } from '@mediaops/backstage-plugin-vod-node';
+import { createVodPreheatAction } from './actions/preheat';
 
 /**
- * Adds the vod actions to the scaffolder. It is installed in the demo backend already, but adds
- * no action yet: `vod:preheat` arrives with its own issue.
+ * Adds `vod:preheat` to the scaffolder: it prefetches through the vod backend as the user who
+ * started the task.
  *
  * @public
  */
@@ -11,9 +17,18 @@ export const scaffolderModuleVod = createBackendModule({
   moduleId: 'vod',
   register({ registerInit }) {
     registerInit({
-      deps: {},
-      async init() {
-        // `vod:preheat` will be added here through scaffolderActionsExtensionPoint.
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        vod: vodPrefetchServiceRef,
+        config: coreServices.rootConfig,
+      },
+      async init({ scaffolder, vod, config }) {
+        scaffolder.addActions(
+          createVodPreheatAction({
+            vod,
+            appBaseUrl: config.getString('app.baseUrl'),
+          }),
+        );
       },
     });
   },

@@ -15,6 +15,7 @@ import {
   prefetchFingerprint,
   PrefetchList,
   PrefetchPlan,
+  Quota,
   VodApiClient,
 } from '@mediaops/backstage-plugin-vod-common';
 
@@ -57,6 +58,11 @@ export interface VodPrefetchService {
     query: ListPrefetchesQuery,
     options: { credentials: BackstageCredentials },
   ): Promise<PrefetchList>;
+  /** An account's quota day: of the entity's account, of `account`, or of the default one. */
+  getQuota(
+    of: { entityRef?: string; account?: string },
+    options: { credentials: BackstageCredentials },
+  ): Promise<Quota>;
 }
 
 /** How long one waiting request may wait at the backend. */
@@ -160,6 +166,15 @@ class HttpVodPrefetchService implements VodPrefetchService {
     options: { credentials: BackstageCredentials },
   ) {
     return this.client.listPrefetches(query, {
+      token: await this.tokenFor(options.credentials),
+    });
+  }
+
+  async getQuota(
+    of: { entityRef?: string; account?: string },
+    options: { credentials: BackstageCredentials },
+  ) {
+    return this.client.getQuota(of, {
       token: await this.tokenFor(options.credentials),
     });
   }
