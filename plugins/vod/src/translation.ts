@@ -73,6 +73,7 @@ export const vodTranslationRef = createTranslationRef({
     },
     page: {
       title: 'CDN prefetch',
+      all: 'All prefetches',
       quotas: 'Quota today per account',
       filters: 'Filters',
       account: 'Account',

@@ -165,4 +165,33 @@ describe('VodPrefetchPage', () => {
       'user:default/guest',
     );
   });
+
+  it('shows one prefetch by its id, opened, and follows it with waiting reads', async () => {
+    const { api } = fakeApi();
+    const asked: Array<string | undefined> = [];
+    api.getPrefetch = async (id, options) => {
+      asked.push(options?.changedFrom);
+      // The backend holds a waiting read until the prefetch changes.
+      if (options?.changedFrom) await new Promise(r => setTimeout(r, 300));
+      return {
+        ...prefetch(id, {
+          status: options?.changedFrom ? 'succeeded' : 'processing',
+        }),
+        tasks: [],
+      };
+    };
+    await renderPage(api, '/vod?id=p9');
+    expect(
+      await screen.findByText('Accepted by VOD, warming the cache'),
+    ).toBeInTheDocument();
+    expect(await screen.findByText('Cache warm')).toBeInTheDocument();
+    expect(asked[0]).toBeUndefined();
+    expect(asked).toContain('processing:0:0:0');
+    expect(
+      screen.getByRole('button', { name: 'Hide details' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('link', { name: 'All prefetches' }),
+    ).toBeInTheDocument();
+  });
 });

@@ -6,6 +6,7 @@ import {
   Button,
   Container,
   Flex,
+  Link,
   Select,
   Text,
   TextField,
@@ -17,6 +18,7 @@ import {
   Prefetch,
   PrefetchStatus,
   prefetchStatusSchema,
+  prefetchFingerprint,
   Quota,
 } from '@mediaops/backstage-plugin-vod-common';
 import { Fragment, useEffect, useId, useState } from 'react';
@@ -32,7 +34,11 @@ import {
 } from '../PrefetchRow';
 import { QuotaSummary } from '../QuotaSummary';
 import { LiveItems } from '../LiveItems';
-import { LivePrefetches, useLivePrefetches } from '../useLivePrefetches';
+import {
+  isActive,
+  LivePrefetches,
+  useLivePrefetches,
+} from '../useLivePrefetches';
 
 const PAGE_SIZE = 20;
 const FILTERS = ['account', 'status', 'entityRef', 'createdBy'] as const;
@@ -45,6 +51,54 @@ const FILTERS = ['account', 'status', 'entityRef', 'createdBy'] as const;
  * @public
  */
 export function VodPrefetchPage() {
+  const [params] = useSearchParams();
+  const id = params.get('id');
+  return id ? <OnePrefetch id={id} /> : <AllPrefetches />;
+}
+
+/** One prefetch (`/vod?id=`, the link a template step puts out), opened, kept live. */
+function OnePrefetch({ id }: { id: string }) {
+  const api = useApi(vodApiRef);
+  const { t } = useTranslationRef(vodTranslationRef);
+  const [state, setState] = useState<{ items?: Prefetch[]; error?: Error }>({});
+  useEffect(() => {
+    const controller = new AbortController();
+    (async () => {
+      let prefetch = await api.getPrefetch(id);
+      for (;;) {
+        if (controller.signal.aborted) return;
+        setState({ items: [prefetch] });
+        if (!isActive(prefetch)) return;
+        // A waiting read: the backend answers when it changes (at most every 5 s).
+        prefetch = await api.getPrefetch(id, {
+          changedFrom: prefetchFingerprint(prefetch),
+          signal: controller.signal,
+        });
+      }
+    })().catch(error => {
+      if (!controller.signal.aborted) setState({ error });
+    });
+    return () => controller.abort();
+  }, [api, id]);
+  return (
+    <Container>
+      <Flex direction="column" gap="5">
+        <Link href="?">{t('page.all')}</Link>
+        <PrefetchTable
+          live={{
+            ...state,
+            loading: !state.items,
+            reload: () => {},
+            changes: 0,
+          }}
+          open
+        />
+      </Flex>
+    </Container>
+  );
+}
+
+function AllPrefetches() {
   const { t } = useTranslationRef(vodTranslationRef);
   const [params, setParams] = useSearchParams();
   const search = params.toString();
@@ -241,7 +295,14 @@ function Filters(props: {
 }
 
 /** The prefetches as a table; a row opens on its tasks and per-URL results. */
-function PrefetchTable({ live }: { live: LivePrefetches }) {
+function PrefetchTable({
+  live,
+  open,
+}: {
+  live: LivePrefetches;
+  /** Every row opened on its details. */
+  open?: boolean;
+}) {
   const { t } = useTranslationRef(vodTranslationRef);
   return (
     <LiveItems live={live} empty={t('page.empty')}>
@@ -261,7 +322,7 @@ function PrefetchTable({ live }: { live: LivePrefetches }) {
           </thead>
           <tbody>
             {items.map(prefetch => (
-              <TableRow key={prefetch.id} prefetch={prefetch} />
+              <TableRow key={prefetch.id} prefetch={prefetch} open={open} />
             ))}
           </tbody>
         </table>
@@ -270,9 +331,10 @@ function PrefetchTable({ live }: { live: LivePrefetches }) {
   );
 }
 
-function TableRow({ prefetch }: { prefetch: Prefetch }) {
+function TableRow(props: { prefetch: Prefetch; open?: boolean }) {
+  const { prefetch } = props;
   const { t } = useTranslationRef(vodTranslationRef);
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(props.open ?? false);
   const detailsId = useId();
   const cell = { padding: '0.5rem 0.5rem 0.5rem 0', verticalAlign: 'top' };
   return (
