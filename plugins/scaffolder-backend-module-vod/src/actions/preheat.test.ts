@@ -1,4 +1,4 @@
-import type { JsonValue } from '@backstage/types';
+import type { JsonObject, JsonValue } from '@backstage/types';
 import type {
   CreatePrefetchRequest,
   Prefetch,
@@ -108,15 +108,9 @@ function fakeVod(
   return { vod, calls };
 }
 
-const defaults = {
-  wait: true,
-  timeoutSeconds: 1800,
-  failOn: 'failed' as const,
-};
-
 function run(
   vod: VodPrefetchService,
-  input: Record<string, unknown>,
+  input: JsonObject,
   options: {
     isDryRun?: boolean;
     checkpoints?: Map<string, JsonValue>;
@@ -128,7 +122,7 @@ function run(
     appBaseUrl: 'http://portal.example',
   });
   const context = actionContext({
-    input: { ...defaults, ...input },
+    input,
     ...options,
   });
   return { promise: action.handler(context.ctx as any), ...context };

@@ -18,6 +18,13 @@ const STAGES: Record<Prefetch['status'], string> = {
   expired: 'no answer from VOD in time',
 };
 
+/** What the inputs that may be left out mean then. */
+const DEFAULTS = {
+  wait: true,
+  timeoutSeconds: 1_800,
+  failOn: 'failed' as 'failed' | 'partially_failed',
+};
+
 /** End states that fail the step, for each `failOn`. */
 const FAILING: Record<'failed' | 'partially_failed', Prefetch['status'][]> = {
   failed: ['failed', 'expired'],
@@ -77,7 +84,7 @@ export function createVodPreheatAction(options: {
         wait: z =>
           z
             .boolean()
-            .default(true)
+            .optional()
             .describe(
               'Wait until the prefetch has ended (default true). false: end the step once the portal has recorded it.',
             ),
@@ -87,14 +94,14 @@ export function createVodPreheatAction(options: {
             .int()
             .min(1)
             .max(86_400)
-            .default(1_800)
+            .optional()
             .describe(
               'With wait: fail the step if the prefetch has not ended after this many seconds (default 1800). The prefetch itself goes on.',
             ),
         failOn: z =>
           z
             .enum(['failed', 'partially_failed'])
-            .default('failed')
+            .optional()
             .describe(
               'With wait: which end fails the step. failed (default): only a prefetch that warmed nothing; partially_failed: also one where some URLs failed.',
             ),
@@ -133,7 +140,13 @@ export function createVodPreheatAction(options: {
       },
     },
     async handler(ctx) {
-      const { input } = ctx;
+      // The scaffolder validates the input against the schema but applies no defaults.
+      const input = {
+        ...ctx.input,
+        wait: ctx.input.wait ?? DEFAULTS.wait,
+        timeoutSeconds: ctx.input.timeoutSeconds ?? DEFAULTS.timeoutSeconds,
+        failOn: ctx.input.failOn ?? DEFAULTS.failOn,
+      };
       const request = requestOf(input);
       const credentials = await ctx.getInitiatorCredentials();
 
@@ -203,18 +216,19 @@ export function createVodPreheatAction(options: {
       await outputs(prefetch);
 
       async function outputs(p: Prefetch) {
-        const tasks = p.tasks ?? [];
+        // Plain arrays and objects made here: the scaffolder's templating refuses values whose
+        // prototype is not its own (a parsed HTTP body can come from another realm).
+        const taskIds: string[] = [];
+        const results: Array<{ url: string; status: string }> = [];
+        for (const task of p.tasks ?? []) {
+          if (task.taskId) taskIds.push(task.taskId);
+          for (const r of task.results) {
+            results.push({ url: r.url, status: r.status });
+          }
+        }
         ctx.output('status', p.status);
-        ctx.output(
-          'taskIds',
-          tasks.flatMap(t => (t.taskId ? [t.taskId] : [])),
-        );
-        ctx.output(
-          'results',
-          tasks.flatMap(t =>
-            t.results.map(r => ({ url: r.url, status: r.status })),
-          ),
-        );
+        ctx.output('taskIds', taskIds);
+        ctx.output('results', results);
         const quota = await vod
           .getQuota(
             p.entityRef ? { entityRef: p.entityRef } : { account: p.account },
