@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { vodPermissions } from '@mediaops/backstage-plugin-vod-common';
 import { DatabaseVodStore } from './database/DatabaseVodStore';
@@ -14,6 +15,7 @@ import { PermissionDecisions } from './service/PermissionDecisions';
 import { Poller } from './service/Poller';
 import { PrefetchAccess } from './service/PrefetchAccess';
 import { PrefetchService } from './service/PrefetchService';
+import { registerVodActions } from './service/actions';
 import { PrefetchSignals } from './service/PrefetchSignals';
 import { QuotaLedger } from './service/QuotaLedger';
 import { createRouter } from './service/router';
@@ -45,6 +47,7 @@ export const vodPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
         signals: signalsServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
         const { config, logger, httpRouter, scheduler, auth } = deps;
@@ -132,6 +135,7 @@ export const vodPlugin = createBackendPlugin({
           now,
         });
         store.onChange(changes => service.changed(changes));
+        registerVodActions(deps.actionsRegistry, service);
         const seed = new SeedPrefetches({
           service,
           store,
