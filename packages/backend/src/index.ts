@@ -53,6 +53,9 @@ backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
+// MCP clients reach the actions registry's actions (the vod ones: backend.actions.pluginSources)
+backend.add(import('@backstage/plugin-mcp-actions-backend'));
+
 // VOD CDN prefetch
 backend.add(import('@mediaops/backstage-plugin-vod-backend'));
 backend.add(import('@mediaops/backstage-plugin-scaffolder-backend-module-vod'));
