@@ -21,6 +21,17 @@ for port in 3000 7007 18080; do
 done
 
 export APP_CONFIG_backend_database_connection=':memory:'
+# Two static external-access tokens, fresh each run, for e2e/mcp.e2e.test.ts: one for automation
+# (the MCP server and the vod API, unrestricted) and one that may only read vod prefetches.
+E2E_AUTOMATION_TOKEN=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+E2E_READER_TOKEN=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+export E2E_AUTOMATION_TOKEN E2E_READER_TOKEN
+export APP_CONFIG_backend_auth_externalAccess="[
+  {\"type\": \"static\", \"options\": {\"token\": \"$E2E_AUTOMATION_TOKEN\", \"subject\": \"e2e-automation\"},
+   \"accessRestrictions\": [{\"plugin\": \"mcp-actions\"}, {\"plugin\": \"vod\"}]},
+  {\"type\": \"static\", \"options\": {\"token\": \"$E2E_READER_TOKEN\", \"subject\": \"e2e-reader\"},
+   \"accessRestrictions\": [{\"plugin\": \"mcp-actions\"}, {\"plugin\": \"vod\", \"permissionAttribute\": {\"action\": \"read\"}}]}
+]"
 export BROWSER=none
 setsid bash scripts/start.sh >.ci-out/e2e-portal.log 2>&1 &
 portal=$!
