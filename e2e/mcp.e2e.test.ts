@@ -39,7 +39,11 @@ type ToolResult = {
   structuredContent?: any;
 };
 
-async function call(client: Client, name: string, args: object) {
+async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+) {
   return (await client.callTool({ name, arguments: args })) as ToolResult;
 }
 

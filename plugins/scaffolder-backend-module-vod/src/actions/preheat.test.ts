@@ -1,3 +1,4 @@
+import { ResponseError } from '@backstage/errors';
 import type { JsonObject, JsonValue } from '@backstage/types';
 import type {
   CreatePrefetchRequest,
@@ -90,6 +91,7 @@ function fakeVod(
         }),
       );
       const outcome = options.outcome ?? 'ended';
+      if (outcome === 'ended') onChange?.(end);
       return {
         outcome,
         prefetch: outcome === 'ended' ? end : prefetch('processing'),
@@ -153,7 +155,7 @@ describe('vod:preheat', () => {
       expect.arrayContaining([
         `Prefetch ${ID}: queued in the portal, number 2 in line for VOD`,
         `Prefetch ${ID}: accepted by VOD, warming the cache; 1 of 2 URLs done`,
-        `Prefetch ${ID}: cache warm.`,
+        `Prefetch ${ID}: cache warm; 2 of 2 URLs done`,
       ]),
     );
   });
@@ -168,6 +170,31 @@ describe('vod:preheat', () => {
         .promise,
     ).rejects.toThrow(/assetId goes alone/);
     expect(calls).toEqual([]);
+  });
+
+  it("fails with the backend's refusal in its words, not as an HTTP failure", async () => {
+    const { vod } = fakeVod();
+    const refusal =
+      'You may not prefetch resource:default/x (vod.prefetch.create)';
+    vod.createPrefetch = async () => {
+      throw await ResponseError.fromResponse(
+        new Response(
+          JSON.stringify({
+            error: { name: 'NotAllowedError', message: refusal },
+            response: { statusCode: 403 },
+          }),
+          { status: 403, headers: { 'Content-Type': 'application/json' } },
+        ),
+      );
+    };
+    const failure = await run(vod, {
+      entityRef: 'resource:default/x',
+    }).promise.catch((e: Error) => e);
+    expect(failure).toMatchObject({
+      name: 'NotAllowedError',
+      message: refusal,
+    });
+    expect((failure as Error).stack).toBe(`NotAllowedError: ${refusal}`);
   });
 
   it('in a dry run checks and says what it would do, and creates nothing', async () => {

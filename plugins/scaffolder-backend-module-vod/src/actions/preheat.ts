@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InputError } from '@backstage/errors';
+import { InputError, ResponseError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   CreatePrefetchRequest,
@@ -140,105 +140,121 @@ export function createVodPreheatAction(options: {
       },
     },
     async handler(ctx) {
-      // The scaffolder validates the input against the schema but applies no defaults.
-      const input = {
-        ...ctx.input,
-        wait: ctx.input.wait ?? DEFAULTS.wait,
-        timeoutSeconds: ctx.input.timeoutSeconds ?? DEFAULTS.timeoutSeconds,
-        failOn: ctx.input.failOn ?? DEFAULTS.failOn,
-      };
-      const request = requestOf(input);
-      const credentials = await ctx.getInitiatorCredentials();
+      try {
+        // The scaffolder validates the input against the schema but applies no defaults.
+        const input = {
+          ...ctx.input,
+          wait: ctx.input.wait ?? DEFAULTS.wait,
+          timeoutSeconds: ctx.input.timeoutSeconds ?? DEFAULTS.timeoutSeconds,
+          failOn: ctx.input.failOn ?? DEFAULTS.failOn,
+        };
+        const request = requestOf(input);
+        const credentials = await ctx.getInitiatorCredentials();
 
-      if (ctx.isDryRun) {
-        const plan = await vod.planPrefetch(request, { credentials });
-        ctx.logger.info(
-          `Dry run: would prefetch ${describe(request)} on account ${
-            plan.account
-          }: ${plan.units} of the ${
-            plan.quota.remaining
-          } prefetches left today, in ${
-            plan.vodCalls
-          } call(s) to VOD. Nothing was recorded or sent.`,
-        );
-        ctx.output('status', 'dry-run');
-        ctx.output('taskIds', []);
-        ctx.output('results', []);
-        ctx.output('quotaRemaining', plan.quota.remaining - plan.units);
-        return;
-      }
+        if (ctx.isDryRun) {
+          const plan = await vod.planPrefetch(request, { credentials });
+          ctx.logger.info(
+            `Dry run: would prefetch ${describe(request)} on account ${
+              plan.account
+            }: ${plan.units} of the ${
+              plan.quota.remaining
+            } prefetches left today, in ${
+              plan.vodCalls
+            } call(s) to VOD. Nothing was recorded or sent.`,
+          );
+          ctx.output('status', 'dry-run');
+          ctx.output('taskIds', []);
+          ctx.output('results', []);
+          ctx.output('quotaRemaining', plan.quota.remaining - plan.units);
+          return;
+        }
 
-      // Recorded once per step, however often the step is retried or resumed: the checkpoint
-      // keeps the id, and the key makes a create the backend already has answer with it.
-      const idempotencyKey = keyOf(ctx.task.id, ctx.step?.id, ctx.each);
-      const id = await ctx.checkpoint({
-        key: `vod-preheat-${idempotencyKey}`,
-        fn: async () =>
-          (
-            await vod.createPrefetch(request, { credentials, idempotencyKey })
-          ).id,
-      });
-      const url = `${appBaseUrl}/vod?id=${encodeURIComponent(id)}`;
-      ctx.output('prefetchId', id);
-      ctx.output('url', url);
-      ctx.logger.info(`Prefetch ${id} recorded: ${url}`);
-
-      let prefetch: Prefetch;
-      if (!input.wait) {
-        prefetch = await vod.getPrefetch(id, { credentials });
-      } else {
-        const waited = await vod.waitFor(id, {
-          credentials,
-          signal: ctx.signal,
-          timeoutMs: input.timeoutSeconds * 1000,
-          onChange: p => ctx.logger.info(progressLine(p)),
+        // Recorded once per step, however often the step is retried or resumed: the checkpoint
+        // keeps the id, and the key makes a create the backend already has answer with it.
+        const idempotencyKey = keyOf(ctx.task.id, ctx.step?.id, ctx.each);
+        const id = await ctx.checkpoint({
+          key: `vod-preheat-${idempotencyKey}`,
+          fn: async () =>
+            (
+              await vod.createPrefetch(request, { credentials, idempotencyKey })
+            ).id,
         });
-        prefetch = await vod.getPrefetch(id, { credentials });
-        await outputs(prefetch);
-        if (waited.outcome === 'aborted') {
-          throw new Error(
-            `Stopped waiting: the task was cancelled. Prefetch ${id} itself goes on: ${url}`,
-          );
-        }
-        if (waited.outcome === 'timeout') {
-          throw new Error(
-            `Prefetch ${id} had not ended after ${input.timeoutSeconds} s (${
-              STAGES[prefetch.status]
-            }); it goes on: ${url}`,
-          );
-        }
-        if (FAILING[input.failOn].includes(prefetch.status)) {
-          throw new Error(failureOf(prefetch, url));
-        }
-        ctx.logger.info(`Prefetch ${id}: ${STAGES[prefetch.status]}.`);
-        return;
-      }
-      await outputs(prefetch);
+        const url = `${appBaseUrl}/vod?id=${encodeURIComponent(id)}`;
+        ctx.output('prefetchId', id);
+        ctx.output('url', url);
+        ctx.logger.info(`Prefetch ${id} recorded: ${url}`);
 
-      async function outputs(p: Prefetch) {
-        // Plain arrays and objects made here: the scaffolder's templating refuses values whose
-        // prototype is not its own (a parsed HTTP body can come from another realm).
-        const taskIds: string[] = [];
-        const results: Array<{ url: string; status: string }> = [];
-        for (const task of p.tasks ?? []) {
-          if (task.taskId) taskIds.push(task.taskId);
-          for (const r of task.results) {
-            results.push({ url: r.url, status: r.status });
+        let prefetch: Prefetch;
+        if (!input.wait) {
+          prefetch = await vod.getPrefetch(id, { credentials });
+        } else {
+          const waited = await vod.waitFor(id, {
+            credentials,
+            signal: ctx.signal,
+            timeoutMs: input.timeoutSeconds * 1000,
+            onChange: p => ctx.logger.info(progressLine(p)),
+          });
+          prefetch = await vod.getPrefetch(id, { credentials });
+          await outputs(prefetch);
+          if (waited.outcome === 'aborted') {
+            throw new Error(
+              `Stopped waiting: the task was cancelled. Prefetch ${id} itself goes on: ${url}`,
+            );
           }
+          if (waited.outcome === 'timeout') {
+            throw new Error(
+              `Prefetch ${id} had not ended after ${input.timeoutSeconds} s (${
+                STAGES[prefetch.status]
+              }); it goes on: ${url}`,
+            );
+          }
+          if (FAILING[input.failOn].includes(prefetch.status)) {
+            throw new Error(failureOf(prefetch, url));
+          }
+          return;
         }
-        ctx.output('status', p.status);
-        ctx.output('taskIds', taskIds);
-        ctx.output('results', results);
-        const quota = await vod
-          .getQuota(
-            p.entityRef ? { entityRef: p.entityRef } : { account: p.account },
-            { credentials },
-          )
-          .catch(() => undefined); // the user may prefetch without reading the account
-        if (quota) ctx.output('quotaRemaining', quota.remaining);
+        await outputs(prefetch);
+
+        async function outputs(p: Prefetch) {
+          // Plain arrays and objects made here: the scaffolder's templating refuses values whose
+          // prototype is not its own (a parsed HTTP body can come from another realm).
+          const taskIds: string[] = [];
+          const results: Array<{ url: string; status: string }> = [];
+          for (const task of p.tasks ?? []) {
+            if (task.taskId) taskIds.push(task.taskId);
+            for (const r of task.results) {
+              results.push({ url: r.url, status: r.status });
+            }
+          }
+          ctx.output('status', p.status);
+          ctx.output('taskIds', taskIds);
+          ctx.output('results', results);
+          const quota = await vod
+            .getQuota(
+              p.entityRef ? { entityRef: p.entityRef } : { account: p.account },
+              { credentials },
+            )
+            .catch(() => undefined); // the user may prefetch without reading the account
+          if (quota) ctx.output('quotaRemaining', quota.remaining);
+        }
+      } catch (error) {
+        throw inOwnWords(error);
       }
     },
   });
+}
+
+/**
+ * A refusal or failure of the vod backend told in its words, e.g. "NotAllowedError: You may not
+ * prefetch resource:default/x (vod.prefetch.create)", not as an HTTP failure with the client's stack.
+ */
+function inOwnWords(error: unknown): unknown {
+  if (!(error instanceof ResponseError)) return error;
+  const { name, message } = error.body.error;
+  const told = new Error(message);
+  told.name = name;
+  told.stack = `${name}: ${message}`;
+  return told;
 }
 
 /** The create request of the input: exactly one of entityRef (with urls or not), assetId, urls. */
