@@ -82,7 +82,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-class HttpVodPrefetchService implements VodPrefetchService {
+/** The default implementation (exported for bench/wait; plugins use vodPrefetchServiceRef). */
+export class HttpVodPrefetchService implements VodPrefetchService {
   private readonly client: VodApiClient;
 
   constructor(discovery: DiscoveryService, private readonly auth: AuthService) {
