@@ -6,6 +6,7 @@ import {
   entityRefSchema,
   Prefetch,
   prefetchIdSchema,
+  PrefetchStatus,
   prefetchStatusSchema,
 } from '@mediaops/backstage-plugin-vod-common';
 import type { ZodType } from 'zod';
@@ -16,19 +17,18 @@ type Z = Parameters<
   Parameters<ActionsRegistryService['register']>[0]['schema']['input']
 >[0];
 
+/** The statuses, for the registry's zod (v3). */
+const STATUSES = prefetchStatusSchema.options as [
+  PrefetchStatus,
+  ...PrefetchStatus[],
+];
+
 /** A prefetch as the actions tell it (the registry's zod, v3). */
 function prefetchOutput(z: Z) {
   return z.object({
     id: z.string().describe("The prefetch's id in the portal"),
     status: z
-      .enum([
-        'pending',
-        'processing',
-        'succeeded',
-        'failed',
-        'partially_failed',
-        'expired',
-      ])
+      .enum(STATUSES)
       .describe(
         'pending: queued in the portal, not yet sent to VOD; processing: accepted by VOD, warming (not warm yet); succeeded: cache warm; partially_failed: some URLs failed; failed; expired: VOD reported no end in time',
       ),
@@ -235,16 +235,7 @@ Pass idempotencyKey (any unique string) so that retrying a call never prefetches
             .describe('Only the prefetches of this catalog entity'),
           assetId: z.string().optional().describe('Only those of this asset'),
           account: z.string().optional(),
-          status: z
-            .enum([
-              'pending',
-              'processing',
-              'succeeded',
-              'failed',
-              'partially_failed',
-              'expired',
-            ])
-            .optional(),
+          status: z.enum(STATUSES).optional(),
           createdBy: z
             .string()
             .max(255)
