@@ -1,10 +1,13 @@
 // The dry run of a create (?dryRun=true) and the waiting read (GET /prefetches/:id?changedFrom=),
 // through the real backend, its store and the simulator.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { prefetchFingerprint } from '@mediaops/backstage-plugin-vod-common';
 import {
   auth,
   Harness,
   startHarness,
+  LOOSE_ASSET,
   TRAILER_ASSET,
 } from './__testUtils__/harness';
 
@@ -67,6 +70,21 @@ describe('a dry run', () => {
       .send({ entityRef: 'resource:default/trailer' });
     expect(bad.status).toBe(400);
   });
+
+  it("shows the account's quota only to whom GET /quota would show it", async () => {
+    // adhocOnly may prefetch outside the catalog but read nothing of the accounts.
+    const res = await plan(auth.adhocOnly, { assetId: LOOSE_ASSET });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      dryRun: true,
+      account: 'main',
+      assetId: LOOSE_ASSET,
+      units: 1,
+      vodCalls: 1,
+    });
+    const quota = await h.http().get('/api/vod/quota').set(auth.adhocOnly);
+    expect(quota.status).toBe(403);
+  });
 });
 
 describe('a waiting read', () => {
@@ -128,11 +146,11 @@ describe('a waiting read', () => {
       const same = await get(
         h,
         created.id,
-        `changedFrom=${prefetchFingerprint(changed.body)}&timeoutSeconds=2`,
+        `changedFrom=${prefetchFingerprint(changed.body)}&timeoutSeconds=5`,
       );
       expect(same.body.status).toBe('processing');
-      expect(Date.now() - start).toBeGreaterThanOrEqual(1_900);
-      expect(Date.now() - start).toBeLessThan(4_000);
+      expect(Date.now() - start).toBeGreaterThanOrEqual(4_900);
+      expect(Date.now() - start).toBeLessThan(7_000);
     } finally {
       await h.stop();
     }
@@ -151,12 +169,55 @@ describe('a waiting read', () => {
       for (const query of [
         'changedFrom=nonsense',
         `changedFrom=${fp}&timeoutSeconds=31`,
-        `changedFrom=${fp}&timeoutSeconds=0`,
+        `changedFrom=${fp}&timeoutSeconds=4`,
         'timeoutSeconds=5',
       ]) {
         const res = await get(h, created.id, query);
         expect([query, res.status]).toEqual([query, 400]);
       }
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('lets one caller hold 20 open at once, and frees a place when a caller hangs up', async () => {
+    const h = await startHarness({ processingMs: 60_000 });
+    try {
+      const created = await create(h);
+      const processing = await h.waitFor(created.id, s => s !== 'pending');
+      const { port } = (h.server as unknown as Server).address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}/api/vod/prefetches/${
+        created.id
+      }?changedFrom=${prefetchFingerprint(processing)}&timeoutSeconds=30`;
+      const hangUp = new AbortController();
+      const open = Array.from({ length: 20 }, () =>
+        fetch(url, { headers: auth.allowed, signal: hangUp.signal }).catch(
+          () => 'hung up',
+        ),
+      );
+      // The 21st of the same caller is refused (asked until the 20 are open); another caller
+      // still waits.
+      const short = url.replace('timeoutSeconds=30', 'timeoutSeconds=5');
+      const deadline = Date.now() + 15_000;
+      let refused;
+      do {
+        refused = await fetch(short, { headers: auth.allowed });
+      } while (refused.status !== 429 && Date.now() < deadline);
+      expect(refused.status).toBe(429);
+      expect((await refused.json()).error.message).toMatch(
+        /20 waiting reads open/,
+      );
+      const other = fetch(short, { headers: auth.trailerOwner });
+
+      hangUp.abort();
+      expect(await Promise.all(open)).toEqual(Array(20).fill('hung up'));
+      const again = Date.now() + 5_000;
+      let answered;
+      do {
+        answered = await fetch(short, { headers: auth.allowed });
+      } while (answered.status === 429 && Date.now() < again);
+      expect(answered.status).toBe(200);
+      expect((await other).status).toBe(200);
     } finally {
       await h.stop();
     }

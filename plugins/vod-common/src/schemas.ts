@@ -239,8 +239,8 @@ export const prefetchPlanSchema = z.object({
   units: z.number().int().positive(),
   /** Calls to VOD it would make (an asset, or up to 10 URLs each). */
   vodCalls: z.number().int().positive(),
-  /** The account's quota day before it. */
-  quota: quotaSchema,
+  /** The account's quota day before it, for a caller who may read it (as `GET /quota`). */
+  quota: quotaSchema.optional(),
 });
 
 /** One entry of `GET /api/vod/accounts`: never a secret. */

@@ -65,10 +65,23 @@ export interface VodPrefetchService {
   ): Promise<Quota>;
 }
 
-/** How long one waiting request may wait at the backend. */
+/** How long one waiting request may wait at the backend, and at least (the backend's bounds). */
 const WAIT_SECONDS = 25;
+const MIN_WAIT_SECONDS = 5;
 /** How long to wait before asking a failing backend again. */
 const RETRY_MS = 2_000;
+
+/**
+ * Whether a failed read is worth asking again: the backend or the network failing for a while
+ * (5xx, 429, no connection), not a refusal or a bug.
+ */
+function passing(error: unknown): boolean {
+  if (error instanceof ResponseError) {
+    const status = error.statusCode;
+    return status >= 500 || status === 429;
+  }
+  return error instanceof TypeError; // fetch's "fetch failed": no connection
+}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise(resolve => {
@@ -129,33 +142,42 @@ export class HttpVodPrefetchService implements VodPrefetchService {
   ): Promise<{ prefetch: Prefetch; outcome: 'ended' | 'timeout' | 'aborted' }> {
     const { signal } = options;
     const deadline = Date.now() + (options.timeoutMs ?? Infinity);
-    let prefetch = await this.getPrefetch(id, options);
-    options.onChange?.(prefetch);
+    // The first read answers at once; the next ones wait at the backend for a change.
+    let prefetch: Prefetch | undefined;
     for (;;) {
-      if (isPrefetchEnded(prefetch.status))
-        return { prefetch, outcome: 'ended' };
-      if (signal?.aborted) return { prefetch, outcome: 'aborted' };
       const left = deadline - Date.now();
-      if (left <= 0) return { prefetch, outcome: 'timeout' };
+      if (prefetch) {
+        if (isPrefetchEnded(prefetch.status))
+          return { prefetch, outcome: 'ended' };
+        if (signal?.aborted) return { prefetch, outcome: 'aborted' };
+        if (left <= 0) return { prefetch, outcome: 'timeout' };
+      }
       let next: Prefetch;
       try {
         next = await this.client.getPrefetch(id, {
           token: await this.tokenFor(options.credentials),
-          changedFrom: prefetchFingerprint(prefetch),
-          timeoutSeconds: Math.min(
-            WAIT_SECONDS,
-            Math.max(1, Math.ceil(left / 1000)),
-          ),
-          signal,
+          ...(prefetch && {
+            changedFrom: prefetchFingerprint(prefetch),
+            timeoutSeconds: Math.min(
+              WAIT_SECONDS,
+              Math.max(MIN_WAIT_SECONDS, Math.ceil(left / 1000)),
+            ),
+            signal,
+          }),
         });
       } catch (error) {
-        if (signal?.aborted) return { prefetch, outcome: 'aborted' };
-        const status = error instanceof ResponseError ? error.statusCode : 0;
-        if (status >= 400 && status < 500) throw error;
+        if (!passing(error) || (!prefetch && (signal?.aborted || left <= 0))) {
+          throw error;
+        }
+        if (prefetch && signal?.aborted)
+          return { prefetch, outcome: 'aborted' };
         await sleep(Math.min(RETRY_MS, Math.max(0, left)), signal);
         continue;
       }
-      if (prefetchFingerprint(next) !== prefetchFingerprint(prefetch)) {
+      if (
+        !prefetch ||
+        prefetchFingerprint(next) !== prefetchFingerprint(prefetch)
+      ) {
         options.onChange?.(next);
       }
       prefetch = next;

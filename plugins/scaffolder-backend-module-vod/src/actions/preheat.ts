@@ -153,19 +153,22 @@ export function createVodPreheatAction(options: {
 
         if (ctx.isDryRun) {
           const plan = await vod.planPrefetch(request, { credentials });
+          const left = plan.quota
+            ? ` of the ${plan.quota.remaining} prefetches left today`
+            : ' daily prefetch(es)';
           ctx.logger.info(
             `Dry run: would prefetch ${describe(request)} on account ${
               plan.account
-            }: ${plan.units} of the ${
-              plan.quota.remaining
-            } prefetches left today, in ${
+            }: ${plan.units}${left}, in ${
               plan.vodCalls
             } call(s) to VOD. Nothing was recorded or sent.`,
           );
           ctx.output('status', 'dry-run');
           ctx.output('taskIds', []);
           ctx.output('results', []);
-          ctx.output('quotaRemaining', plan.quota.remaining - plan.units);
+          if (plan.quota) {
+            ctx.output('quotaRemaining', plan.quota.remaining - plan.units);
+          }
           return;
         }
 

@@ -202,9 +202,13 @@ export const spec = {
             description:
               'Calls to VOD it would make (an asset, or up to 10 URLs each).',
           },
-          quota: ref('Quota'),
+          quota: {
+            ...ref('Quota'),
+            description:
+              "The account's quota day before it; only for a caller who may read it (as GET /quota).",
+          },
         },
-        required: ['dryRun', 'account', 'units', 'vodCalls', 'quota'],
+        required: ['dryRun', 'account', 'units', 'vodCalls'],
       },
       Quota: {
         type: 'object',
@@ -287,7 +291,7 @@ export const spec = {
             required: false,
             schema: { type: 'string', enum: ['true', 'false'] },
             description:
-              'true: check everything a create checks and answer 200 with what it would do and cost (PrefetchPlan); nothing is recorded or sent to VOD, and errors are the same as a create would get.',
+              'true: check everything a create checks and answer 200 with what it would do and cost (PrefetchPlan); nothing is recorded or sent to VOD, and errors are the same as a create would get (except for an Idempotency-Key, which a dry run does not look at).',
           },
         ],
         requestBody: {
@@ -379,7 +383,7 @@ export const spec = {
       get: {
         operationId: 'GetPrefetch',
         description:
-          'One prefetch with its VOD tasks and per-URL results. With changedFrom, a waiting read: the answer comes once the prefetch shows another state or progress (not before 5 s, so a watcher asks at most every 5 s), at once when it has ended, and after timeoutSeconds otherwise.',
+          'One prefetch with its VOD tasks and per-URL results. With changedFrom, a waiting read: the answer comes once the prefetch shows another state or progress (not before 5 s, so a watcher asks at most every 5 s), at once when it has ended, and after timeoutSeconds otherwise. Waiting reads of one prefetch share their database reads.',
         parameters: [
           {
             in: 'path',
@@ -400,8 +404,9 @@ export const spec = {
             in: 'query',
             name: 'timeoutSeconds',
             required: false,
-            schema: { type: 'integer', minimum: 1, maximum: 30 },
-            description: 'With changedFrom: the longest wait, default 25.',
+            schema: { type: 'integer', minimum: 5, maximum: 30 },
+            description:
+              'With changedFrom: the longest wait, 5 to 30 s, default 25. A caller may hold 20 waiting reads open at once (more: 429).',
           },
         ],
         responses: {
@@ -412,6 +417,10 @@ export const spec = {
           ...errors,
           '404': {
             description: 'No such prefetch.',
+            content: json(ref('Error')),
+          },
+          '429': {
+            description: 'The caller already holds 20 waiting reads open.',
             content: json(ref('Error')),
           },
         },

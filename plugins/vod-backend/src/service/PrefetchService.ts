@@ -29,7 +29,7 @@ import type {
 import type { CatalogLookup } from './CatalogLookup';
 import type { VodConfig } from './config';
 import type { Dispatcher } from './Dispatcher';
-import { QuotaExceededError } from './errors';
+import { QuotaExceededError, TooManyWaitsError } from './errors';
 import type { PrefetchAccess } from './PrefetchAccess';
 import type { PrefetchSignals } from './PrefetchSignals';
 import type { QuotaLedger } from './QuotaLedger';
@@ -52,6 +52,8 @@ export interface PrefetchServiceDeps {
 
 /** A waiting read looks at the database at least this often (for other instances' changes). */
 const RECHECK_MS = 1_000;
+/** Waiting reads one caller may hold open at once; more are refused (429). */
+const MAX_WAITS_PER_CALLER = 20;
 
 /** A list page is filled from at most this many reads of the table. */
 const MAX_LIST_ROUNDS = 10;
@@ -174,6 +176,11 @@ export class PrefetchService {
     if (units > quota.remaining) {
       throw this.overQuota(account.config, quota.used, units, at);
     }
+    // The account's figures only for whom GET /quota would give them.
+    const mayReadQuota = entityRef
+      ? (await this.deps.access.entityReadAccess(entityRef, credentials)) ===
+        'allowed'
+      : await this.deps.access.mayReadAccounts(credentials);
     return {
       dryRun: true,
       account: account.config.name,
@@ -182,7 +189,7 @@ export class PrefetchService {
       ...(urls && { urls }),
       units,
       vodCalls: tasks.length,
-      quota,
+      ...(mayReadQuota && { quota }),
     };
   }
 
@@ -220,6 +227,36 @@ export class PrefetchService {
       signal?: AbortSignal;
     },
   ): Promise<Prefetch> {
+    const caller = this.deps.access.principalRef(options.credentials);
+    const open = this.openWaits.get(caller) ?? 0;
+    if (open >= MAX_WAITS_PER_CALLER) {
+      throw new TooManyWaitsError(
+        `You have ${open} waiting reads open, the most one caller may; ask again once one has answered`,
+      );
+    }
+    this.openWaits.set(caller, open + 1);
+    try {
+      return await this.waitUntilChanged(id, seen, options);
+    } finally {
+      const left = (this.openWaits.get(caller) ?? 1) - 1;
+      if (left > 0) this.openWaits.set(caller, left);
+      else this.openWaits.delete(caller);
+    }
+  }
+
+  /** Waiting reads open per caller (`createdBy`'s form). */
+  private readonly openWaits = new Map<string, number>();
+
+  private async waitUntilChanged(
+    id: string,
+    seen: string,
+    options: {
+      credentials: BackstageCredentials;
+      timeoutMs: number;
+      minWaitMs: number;
+      signal?: AbortSignal;
+    },
+  ): Promise<Prefetch> {
     const start = this.deps.now();
     let prefetch = await this.get(id, options.credentials);
     for (;;) {
@@ -241,15 +278,40 @@ export class PrefetchService {
         ),
         options.signal,
       );
-      const fresh = await this.deps.store.getPrefetch(id);
+      const fresh = await this.reread(id);
       if (!fresh) return prefetch; // pruned meanwhile
-      prefetch = (await this.withProgress([fresh]))[0];
+      prefetch = fresh;
     }
   }
+
+  /**
+   * The prefetch as recorded now, one database read shared by every waiting read of it that asks
+   * within a recheck (a change this instance records starts a new one).
+   */
+  private reread(id: string): Promise<Prefetch | undefined> {
+    const at = this.deps.now();
+    const shared = this.rereads.get(id);
+    if (shared && at - shared.at < RECHECK_MS / 2) return shared.read;
+    const read = this.deps.store
+      .getPrefetch(id)
+      .then(async p => (p ? (await this.withProgress([p]))[0] : undefined));
+    this.rereads.set(id, { at, read });
+    const forget = () => {
+      if (this.rereads.get(id)?.read === read) this.rereads.delete(id);
+    };
+    read.then(() => setTimeout(forget, RECHECK_MS / 2).unref(), forget);
+    return read;
+  }
+
+  private readonly rereads = new Map<
+    string,
+    { at: number; read: Promise<Prefetch | undefined> }
+  >();
 
   /** Wakes whoever waits for these prefetches (the store's announcements after commit). */
   changed(changes: Array<{ id: string }>): void {
     for (const { id } of changes) {
+      this.rereads.delete(id); // read after the change, not before
       for (const wake of this.waiters.get(id) ?? []) wake();
     }
   }

@@ -137,7 +137,10 @@ Pass idempotencyKey (any unique string) so that retrying a call never prefetches
               vodCalls: z.number().describe('Calls to VOD it would make'),
               remainingToday: z
                 .number()
-                .describe("The account's prefetches left today, before it"),
+                .optional()
+                .describe(
+                  "The account's prefetches left today, before it (if the caller may read the account's quota)",
+                ),
             })
             .optional()
             .describe('For a dry run: what it would do'),
@@ -179,7 +182,7 @@ Pass idempotencyKey (any unique string) so that retrying a call never prefetches
               urls: plan.urls,
               units: plan.units,
               vodCalls: plan.vodCalls,
-              remainingToday: plan.quota.remaining,
+              remainingToday: plan.quota?.remaining,
             },
           },
         };

@@ -6,3 +6,10 @@ export class QuotaExceededError extends CustomErrorBase {
   /** Read by Backstage's error handler as the response status. */
   readonly statusCode = 429;
 }
+
+/** A caller holds as many waiting reads open as one may: 429. */
+export class TooManyWaitsError extends CustomErrorBase {
+  name = 'TooManyWaitsError' as const;
+  /** Read by Backstage's error handler as the response status. */
+  readonly statusCode = 429;
+}

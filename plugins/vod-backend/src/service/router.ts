@@ -22,7 +22,7 @@ const MAX_PAGE = 100;
 const DEFAULT_WAIT_SECONDS = 25;
 const MAX_WAIT_SECONDS = 30;
 /** ... and not before this long unless the prefetch ended: a watcher asks at most this often. */
-const MIN_WAIT_MS = 5_000;
+const MIN_WAIT_SECONDS = 5;
 
 const booleanSchema = z.enum(['true', 'false']).transform(v => v === 'true');
 const fingerprintSchema = z
@@ -33,7 +33,7 @@ const fingerprintSchema = z
 const waitSecondsSchema = z.coerce
   .number({ error: 'must be a number' })
   .int({ error: 'must be a whole number' })
-  .min(1, { error: 'must be at least 1' })
+  .min(MIN_WAIT_SECONDS, { error: `must be at least ${MIN_WAIT_SECONDS}` })
   .max(MAX_WAIT_SECONDS, { error: `must be at most ${MAX_WAIT_SECONDS}` });
 
 const createdBySchema = z
@@ -120,7 +120,7 @@ export async function createRouter(options: {
     const prefetch = await service.waitForChange(id, changedFrom, {
       credentials,
       timeoutMs: (timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000,
-      minWaitMs: MIN_WAIT_MS,
+      minWaitMs: MIN_WAIT_SECONDS * 1000,
       signal: abortOnDisconnect(res),
     });
     if (!res.writableEnded && !res.destroyed) res.json(prefetch);

@@ -74,7 +74,7 @@ export class VodApiClient {
   /**
    * A prefetch. With `changedFrom` (a `prefetchFingerprint`), the backend answers once the
    * prefetch shows something else, at once when it has ended, and otherwise after
-   * `timeoutSeconds` (default 25, at most 30) with it as it is.
+   * `timeoutSeconds` (5 to 30, default 25) with it as it is.
    */
   getPrefetch(
     id: string,
