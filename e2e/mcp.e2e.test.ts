@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { BACKEND_URL, guestToken } from './browser';
@@ -130,7 +131,7 @@ describe('the vod actions over MCP', () => {
 
     const created = await call(client, 'vod.prefetch-create', {
       entityRef: TRAILER,
-      idempotencyKey: `e2e-mcp-${Date.now()}`,
+      idempotencyKey: randomUUID(),
     });
     expect(text(created)).not.toMatch(/Error/);
     const { prefetch } = created.structuredContent;
@@ -160,6 +161,7 @@ describe('the vod actions over MCP', () => {
 
     const refused = await call(client, 'vod.prefetch-create', {
       entityRef: EPISODE,
+      idempotencyKey: randomUUID(),
     });
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/NotAllowedError/);
@@ -184,6 +186,7 @@ describe('the vod actions over MCP', () => {
     });
     const created = await call(client, 'vod.prefetch-create', {
       entityRef: TRAILER,
+      idempotencyKey: randomUUID(),
     });
     expect(text(created)).not.toMatch(/Error/);
     // Backstage hands a service's call on as the MCP plugin's own: the token's subject is lost.

@@ -1,5 +1,11 @@
 import type { Page } from 'playwright-core';
-import { FRONTEND_URL, openBrowser, signInAsGuest } from './browser';
+import {
+  BACKEND_URL,
+  FRONTEND_URL,
+  guestToken,
+  openBrowser,
+  signInAsGuest,
+} from './browser';
 
 // The demo template "Warm a media asset into the CDN" (examples/templates/warm-media-asset.yaml)
 // run from /create as a person runs it, in Debian's chromium, signed in as the guest: a media
@@ -68,8 +74,14 @@ describe('the demo template from /create', () => {
       .first()
       .waitFor({ timeout: 60_000 });
     await shot(page, 'refused-2-failed');
-    await expect(
-      page.getByRole('link', { name: 'The prefetch on the portal' }).count(),
-    ).resolves.toBe(0);
+    // The scaffolder recorded the task as failed.
+    const taskId = /\/create\/tasks\/([^/?#]+)/.exec(page.url())![1];
+    const task = await fetch(
+      `${BACKEND_URL}/api/scaffolder/v2/tasks/${taskId}`,
+      {
+        headers: { Authorization: `Bearer ${await guestToken()}` },
+      },
+    );
+    expect((await task.json()).status).toBe('failed');
   });
 });

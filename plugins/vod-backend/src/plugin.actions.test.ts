@@ -93,6 +93,7 @@ describe('the vod actions', () => {
   it('refuse a caller without the right, naming the permission, and record nothing', async () => {
     const res = await invoke(auth.trailerOwner, 'prefetch-create', {
       entityRef: 'resource:default/documentary',
+      idempotencyKey: 'mcp-refused',
     });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toMatch(
@@ -102,10 +103,18 @@ describe('the vod actions', () => {
       entityRef: 'resource:default/documentary',
     });
     expect(list.body.output.items).toEqual([]);
-    const hidden = await invoke(auth.denied, 'prefetch-get', {
-      id: '00000000-0000-4000-8000-000000000000',
+
+    // A prefetch of an entity the caller may not see is not there for them; one they see but
+    // may not read is refused.
+    const made = await invoke(auth.allowed, 'prefetch-create', {
+      entityRef: 'resource:default/trailer',
+      idempotencyKey: 'mcp-read-rights',
     });
-    expect(hidden.status).toBe(404);
+    const { id } = made.body.output.prefetch;
+    expect((await invoke(auth.blind, 'prefetch-get', { id })).status).toBe(404);
+    const denied = await invoke(auth.denied, 'prefetch-get', { id });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.message).toMatch(/vod\.prefetch\.read/);
   });
 
   it('check input as the API does, and plan without prefetching', async () => {
@@ -123,5 +132,15 @@ describe('the vod actions', () => {
     });
     const badId = await invoke(auth.allowed, 'prefetch-get', { id: 'nope' });
     expect(badId.status).toBe(400);
+    const noKey = await invoke(auth.allowed, 'prefetch-create', {
+      entityRef: 'resource:default/trailer',
+    });
+    expect(noKey.status).toBe(400);
+    expect(noKey.body.error.message).toMatch(/^idempotencyKey: required/);
+    const badCreatedBy = await invoke(auth.allowed, 'prefetch-list', {
+      createdBy: '',
+    });
+    expect(badCreatedBy.status).toBe(400);
+    expect(badCreatedBy.body.error.message).toMatch(/^createdBy: /);
   });
 });

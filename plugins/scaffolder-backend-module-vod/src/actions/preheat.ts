@@ -25,6 +25,12 @@ const DEFAULTS = {
   failOn: 'failed' as 'failed' | 'partially_failed',
 };
 
+/**
+ * The longest wait: the step reads as the initiator, with the token the scaffolder keeps from the
+ * task's start, which Backstage issues for an hour by default.
+ */
+const MAX_TIMEOUT_SECONDS = 3_000;
+
 /** End states that fail the step, for each `failOn`. */
 const FAILING: Record<'failed' | 'partially_failed', Prefetch['status'][]> = {
   failed: ['failed', 'expired'],
@@ -93,10 +99,10 @@ export function createVodPreheatAction(options: {
             .number()
             .int()
             .min(1)
-            .max(86_400)
+            .max(MAX_TIMEOUT_SECONDS)
             .optional()
             .describe(
-              'With wait: fail the step if the prefetch has not ended after this many seconds (default 1800). The prefetch itself goes on.',
+              `With wait: fail the step if the prefetch has not ended after this many seconds (default 1800, at most ${MAX_TIMEOUT_SECONDS}: the step reads as the initiator, whose sign-in lasts about an hour). The prefetch itself goes on.`,
             ),
         failOn: z =>
           z
@@ -197,7 +203,7 @@ export function createVodPreheatAction(options: {
             timeoutMs: input.timeoutSeconds * 1000,
             onChange: p => ctx.logger.info(progressLine(p)),
           });
-          prefetch = await vod.getPrefetch(id, { credentials });
+          prefetch = waited.prefetch;
           await outputs(prefetch);
           if (waited.outcome === 'aborted') {
             throw new Error(

@@ -1,3 +1,4 @@
+import { InputError } from '@backstage/errors';
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import {
   accountNameSchema,
@@ -9,9 +10,12 @@ import {
   PrefetchStatus,
   prefetchStatusSchema,
 } from '@mediaops/backstage-plugin-vod-common';
-import type { ZodType } from 'zod';
 import type { PrefetchService } from './PrefetchService';
-import { parse } from './validation';
+import {
+  createdBySchema,
+  parse,
+  parseOptional as optional,
+} from './validation';
 
 type Z = Parameters<
   Parameters<ActionsRegistryService['register']>[0]['schema']['input']
@@ -80,7 +84,7 @@ export function registerVodActions(
     description: `Warms (prefetches) a published Huawei Cloud VOD media asset into the CDN, through the developer portal, as the calling user: their permissions, the portal's URL allow-list and the account's daily quota apply, and the prefetch is recorded as theirs.
 Name the target one way: entityRef of a catalog media entity (preferred: its vod.huaweicloud.com/asset-id annotation names the asset; add urls to warm only some renditions of it), or a VOD assetId, or a list of streaming urls.
 Each asset, or each URL, costs 1 of the account's daily prefetches (1,000 a day on Huawei Cloud). The answer comes at once with status pending or processing; VOD takes minutes. Follow it with vod:prefetch-get.
-Pass idempotencyKey (any unique string) so that retrying a call never prefetches twice. dryRun: true checks everything and says what it would do and cost, without prefetching.`,
+Give every intended prefetch its own idempotencyKey (required, e.g. a fresh UUID) and send the same key again only to retry that call: a retry then returns the first prefetch and never prefetches twice. dryRun: true (no key needed) checks everything and says what it would do and cost, without prefetching.`,
     attributes: { destructive: false, idempotent: true, readOnly: false },
     schema: {
       input: z =>
@@ -113,7 +117,7 @@ Pass idempotencyKey (any unique string) so that retrying a call never prefetches
             .max(255)
             .optional()
             .describe(
-              'The same key with the same target returns the first prefetch instead of a new one',
+              'Required unless dryRun: a key of this one intended prefetch, e.g. a fresh UUID. The same key with the same target returns the first prefetch instead of a new one; the same key with another target is refused',
             ),
           dryRun: z
             .boolean()
@@ -152,7 +156,7 @@ Pass idempotencyKey (any unique string) so that retrying a call never prefetches
         description: "Prefetch the asset a catalog entity's annotation names",
         input: {
           entityRef: 'resource:default/winter-launch-trailer-2026',
-          idempotencyKey: 'launch-2026-trailer-warmup',
+          idempotencyKey: '3f1c2a9e-8b7d-4e6f-a5c4-1d2e3f4a5b6c',
         },
       },
       {
@@ -187,8 +191,14 @@ Pass idempotencyKey (any unique string) so that retrying a call never prefetches
           },
         };
       }
+      if (!idempotencyKey) {
+        // Required, so that a client retrying a call it got no answer to never prefetches twice.
+        throw new InputError(
+          'idempotencyKey: required (unless dryRun): a key of this one prefetch, sent again only to retry it',
+        );
+      }
       const { prefetch } = await service.create(request, credentials, {
-        idempotency: idempotencyKey ? { key: idempotencyKey } : undefined,
+        idempotency: { key: idempotencyKey },
       });
       return { output: { prefetch: plain(prefetch) } };
     },
@@ -279,18 +289,13 @@ Pass idempotencyKey (any unique string) so that retrying a call never prefetches
       },
     ],
     action: async ({ input, credentials }) => {
-      const optional = <T extends ZodType>(
-        schema: T,
-        value: unknown,
-        field: string,
-      ) => (value === undefined ? undefined : parse(schema, value, field));
       const list = await service.list(
         {
           entityRef: optional(entityRefSchema, input.entityRef, 'entityRef'),
           assetId: optional(assetIdSchema, input.assetId, 'assetId'),
           account: optional(accountNameSchema, input.account, 'account'),
           status: optional(prefetchStatusSchema, input.status, 'status'),
-          createdBy: input.createdBy,
+          createdBy: optional(createdBySchema, input.createdBy, 'createdBy'),
         },
         { limit: input.limit ?? 20, cursor: input.cursor },
         credentials,

@@ -14,7 +14,11 @@ import { z } from 'zod';
 import { spec } from '../schema/openapi';
 import type { PrefetchService } from './PrefetchService';
 import { abortOnDisconnect } from './abortOnDisconnect';
-import { parse } from './validation';
+import {
+  createdBySchema,
+  parse,
+  parseOptional as optional,
+} from './validation';
 
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
@@ -36,11 +40,6 @@ const waitSecondsSchema = z.coerce
   .min(MIN_WAIT_SECONDS, { error: `must be at least ${MIN_WAIT_SECONDS}` })
   .max(MAX_WAIT_SECONDS, { error: `must be at most ${MAX_WAIT_SECONDS}` });
 
-const createdBySchema = z
-  .string()
-  .min(1)
-  .max(255, { error: 'must be at most 255 characters' });
-
 /** The vod plugin's own API, validated against its OpenAPI document. */
 export async function createRouter(options: {
   httpAuth: HttpAuthService;
@@ -50,12 +49,6 @@ export async function createRouter(options: {
   const router = createValidatedOpenApiRouter<typeof spec>(spec);
   const caller = (req: express.Request<any, any, any, any>) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
-  const optional = <T extends z.ZodType>(
-    schema: T,
-    value: unknown,
-    field: string,
-  ) => (value === undefined ? undefined : parse(schema, value, field));
-
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** `urls[3].x` for the path `['urls', 3, 'x']`. */
 export function formatPath(path: PropertyKey[]): string {
@@ -29,3 +29,18 @@ export function parse<T extends z.ZodType>(
   }
   return result.data;
 }
+
+/** `parse` for a value that may be left out. */
+export function parseOptional<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  field: string,
+): z.output<T> | undefined {
+  return value === undefined ? undefined : parse(schema, value, field);
+}
+
+/** The `createdBy` filter of a list: a user or service reference as recorded. */
+export const createdBySchema = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .max(255, { error: 'must be at most 255 characters' });

@@ -1,17 +1,13 @@
 import { useApi, useApiHolder } from '@backstage/core-plugin-api';
 import { signalApiRef } from '@backstage/plugin-signals-react';
-import type {
-  ListPrefetchesQuery,
-  Prefetch,
-  VodPrefetchSignal,
+import {
+  isPrefetchEnded,
+  type ListPrefetchesQuery,
+  type Prefetch,
+  type VodPrefetchSignal,
 } from '@mediaops/backstage-plugin-vod-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { vodApiRef } from '../api';
-
-/** A prefetch still moving: worth watching. */
-export function isActive(prefetch: Prefetch): boolean {
-  return prefetch.status === 'pending' || prefetch.status === 'processing';
-}
 
 /** Polling: without signals from `first`, doubling up to `max`; with signals every `max`. */
 const POLL_MS = { first: 2_000, max: 30_000 };
@@ -143,7 +139,8 @@ export function useLivePrefetches(query: ListPrefetchesQuery): LivePrefetches {
         // A new state, or one still moving (its progress may have changed).
         for (const { id, status } of named) {
           const current = onPage.get(id)!;
-          if (current.status !== status || isActive(current)) refetch(id);
+          if (current.status !== status || !isPrefetchEnded(current.status))
+            refetch(id);
         }
       },
     );
@@ -163,7 +160,7 @@ export function useLivePrefetches(query: ListPrefetchesQuery): LivePrefetches {
   }, [signals, state.channel, api, reload]);
 
   // Polling while something moves and somebody looks.
-  const moving = (state.items ?? []).some(isActive);
+  const moving = (state.items ?? []).some(p => !isPrefetchEnded(p.status));
   const withSignals = Boolean(signals && state.channel);
   useEffect(() => {
     if (!moving) return undefined;

@@ -4,7 +4,7 @@ import type {
   ListPrefetchesQuery,
   Prefetch,
 } from '@mediaops/backstage-plugin-vod-common';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { VodApi, vodApiRef } from '../../api';
 import { VodPrefetchPage } from './VodPrefetchPage';
@@ -193,5 +193,32 @@ describe('VodPrefetchPage', () => {
     expect(
       screen.getByRole('link', { name: 'All prefetches' }),
     ).toBeInTheDocument();
+  });
+
+  it('keeps showing the prefetch when a waiting read fails, and asks again', async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    try {
+      const { api } = fakeApi();
+      let reads = 0;
+      api.getPrefetch = async id => {
+        reads++;
+        if (reads === 2) throw new Error('backend restarting');
+        return {
+          ...prefetch(id, { status: reads === 1 ? 'processing' : 'succeeded' }),
+          tasks: [],
+        };
+      };
+      await renderPage(api, '/vod?id=p9');
+      expect(
+        await screen.findByText('Accepted by VOD, warming the cache'),
+      ).toBeInTheDocument();
+      await act(async () => {
+        await jest.advanceTimersByTimeAsync(5_000);
+      });
+      expect(await screen.findByText('Cache warm')).toBeInTheDocument();
+      expect(screen.queryByText(/backend restarting/)).not.toBeInTheDocument();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '@backstage/ui';
 import {
   AccountSummary,
+  isPrefetchEnded,
   ListPrefetchesQuery,
   Prefetch,
   PrefetchStatus,
@@ -34,11 +35,7 @@ import {
 } from '../PrefetchRow';
 import { QuotaSummary } from '../QuotaSummary';
 import { LiveItems } from '../LiveItems';
-import {
-  isActive,
-  LivePrefetches,
-  useLivePrefetches,
-} from '../useLivePrefetches';
+import { LivePrefetches, useLivePrefetches } from '../useLivePrefetches';
 
 const PAGE_SIZE = 20;
 const FILTERS = ['account', 'status', 'entityRef', 'createdBy'] as const;
@@ -56,30 +53,49 @@ export function VodPrefetchPage() {
   return id ? <OnePrefetch id={id} /> : <AllPrefetches />;
 }
 
+/** How long the page of one prefetch waits before asking again after a failed read. */
+const RETRY_MS = 5_000;
+
 /** One prefetch (`/vod?id=`, the link a template step puts out), opened, kept live. */
 function OnePrefetch({ id }: { id: string }) {
   const api = useApi(vodApiRef);
   const { t } = useTranslationRef(vodTranslationRef);
   const [state, setState] = useState<{ items?: Prefetch[]; error?: Error }>({});
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     const controller = new AbortController();
+    const { signal } = controller;
     (async () => {
-      let prefetch = await api.getPrefetch(id);
+      let prefetch: Prefetch | undefined;
       for (;;) {
-        if (controller.signal.aborted) return;
+        try {
+          prefetch = await api.getPrefetch(id, {
+            signal,
+            // Once shown, a waiting read: the backend answers when it changes (at most every 5 s).
+            ...(prefetch && { changedFrom: prefetchFingerprint(prefetch) }),
+          });
+        } catch (error) {
+          if (signal.aborted) return;
+          if (!prefetch) throw error;
+          // Shown already: keep it and ask again in a while (the backend may be restarting).
+          await new Promise(resolve => {
+            const timer = setTimeout(resolve, RETRY_MS);
+            signal.addEventListener('abort', () => {
+              clearTimeout(timer);
+              resolve(undefined);
+            });
+          });
+          continue;
+        }
+        if (signal.aborted) return;
         setState({ items: [prefetch] });
-        if (!isActive(prefetch)) return;
-        // A waiting read: the backend answers when it changes (at most every 5 s).
-        prefetch = await api.getPrefetch(id, {
-          changedFrom: prefetchFingerprint(prefetch),
-          signal: controller.signal,
-        });
+        if (isPrefetchEnded(prefetch.status)) return;
       }
     })().catch(error => {
-      if (!controller.signal.aborted) setState({ error });
+      if (!signal.aborted) setState({ error });
     });
     return () => controller.abort();
-  }, [api, id]);
+  }, [api, id, attempt]);
   return (
     <Container>
       <Flex direction="column" gap="5">
@@ -87,8 +103,11 @@ function OnePrefetch({ id }: { id: string }) {
         <PrefetchTable
           live={{
             ...state,
-            loading: !state.items,
-            reload: () => {},
+            loading: !state.items && !state.error,
+            reload: () => {
+              setState({});
+              setAttempt(n => n + 1);
+            },
             changes: 0,
           }}
           open
