@@ -114,6 +114,40 @@ describe('auditing and logging', () => {
     expect(event.success).not.toHaveBeenCalled();
   });
 
+  it('records dry runs, refused or not: they tell whether something may be prefetched', async () => {
+    auditor.createEvent.mockClear();
+    event.fail.mockClear();
+    event.success.mockClear();
+    const refused = await h
+      .http()
+      .post('/api/vod/prefetches?dryRun=true')
+      .set(auth.denied)
+      .send({ assetId: TRAILER_ASSET });
+    expect(refused.status).toBe(403);
+    const planned = await h
+      .http()
+      .post('/api/vod/prefetches?dryRun=true')
+      .set(auth.allowed)
+      .send({ entityRef: 'resource:default/trailer' });
+    expect(planned.status).toBe(200);
+    expect(
+      auditor.createEvent.mock.calls.map(([e]) => [
+        e.eventId,
+        e.severityLevel,
+        (e.meta as { actor: string }).actor,
+      ]),
+    ).toEqual([
+      ['prefetch-plan', 'low', 'user:default/denied'],
+      ['prefetch-plan', 'low', 'user:default/allowed'],
+    ]);
+    expect(event.fail).toHaveBeenCalledWith(
+      expect.objectContaining({ meta: { reason: 'NotAllowedError' } }),
+    );
+    expect(event.success).toHaveBeenCalledWith({
+      meta: { account: 'main', units: 1 },
+    });
+  });
+
   it('never writes the credentials to the log, even at debug level', async () => {
     // The mock root logger writes through console.*; keep everything it writes.
     const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map(

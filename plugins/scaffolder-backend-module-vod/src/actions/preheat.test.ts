@@ -137,7 +137,7 @@ describe('vod:preheat', () => {
       entityRef: 'resource:default/trailer',
     });
     await promise;
-    expect(calls.map(c => c.what)).toEqual(['create', 'wait 1800000', 'get']);
+    expect(calls.map(c => c.what)).toEqual(['create', 'wait 1800000']);
     expect(calls[0].request).toEqual({ entityRef: 'resource:default/trailer' });
     expect(calls[0].key).toBe('scaffolder:task-1:preheat');
     expect(outputs).toEqual({

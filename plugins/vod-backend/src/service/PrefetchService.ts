@@ -81,19 +81,9 @@ export class PrefetchService {
     const { store, now, access } = this.deps;
     const createdBy = access.principalRef(credentials);
     // Audited from the start, so that a refused create says who asked for what, and why not.
-    const event = await this.deps.auditor.createEvent({
-      eventId: 'prefetch-create',
+    const event = await this.audit('prefetch-create', input, createdBy, {
       request: options.request,
       severityLevel: 'medium',
-      meta: {
-        actor: createdBy,
-        asked: {
-          entityRef: input.entityRef ?? null,
-          assetId: input.assetId ?? null,
-          urls: input.urls ?? null,
-          account: input.account ?? null,
-        },
-      },
     });
     try {
       const target = await this.deps.targets.resolve(input, credentials);
@@ -160,6 +150,56 @@ export class PrefetchService {
    * nothing recorded and nothing sent: for dry runs and confirmation dialogs.
    */
   async plan(
+    input: CreatePrefetchInput,
+    credentials: BackstageCredentials,
+    options: { request?: Request } = {},
+  ): Promise<PrefetchPlan> {
+    // Audited too: a dry run says whether an entity or asset exists and may be prefetched.
+    const event = await this.audit(
+      'prefetch-plan',
+      input,
+      this.deps.access.principalRef(credentials),
+      { request: options.request, severityLevel: 'low' },
+    );
+    try {
+      const plan = await this.planChecked(input, credentials);
+      await event.success({
+        meta: { account: plan.account, units: plan.units },
+      });
+      return plan;
+    } catch (error) {
+      await event.fail({
+        error: error as Error,
+        meta: { reason: (error as Error).name ?? 'Error' },
+      });
+      throw error;
+    }
+  }
+
+  /** An audit event of a create or a dry run, with who asked for what. */
+  private audit(
+    eventId: 'prefetch-create' | 'prefetch-plan',
+    input: CreatePrefetchInput,
+    actor: string,
+    options: { request?: Request; severityLevel: 'low' | 'medium' },
+  ) {
+    return this.deps.auditor.createEvent({
+      eventId,
+      request: options.request,
+      severityLevel: options.severityLevel,
+      meta: {
+        actor,
+        asked: {
+          entityRef: input.entityRef ?? null,
+          assetId: input.assetId ?? null,
+          urls: input.urls ?? null,
+          account: input.account ?? null,
+        },
+      },
+    });
+  }
+
+  private async planChecked(
     input: CreatePrefetchInput,
     credentials: BackstageCredentials,
   ): Promise<PrefetchPlan> {

@@ -57,7 +57,7 @@ export async function createRouter(options: {
     const credentials = await caller(req);
     const input = parse(createPrefetchRequestSchema, req.body);
     if (optional(booleanSchema, req.query.dryRun, 'dryRun')) {
-      res.json(await service.plan(input, credentials));
+      res.json(await service.plan(input, credentials, { request: req }));
       return;
     }
     const key = req.header('idempotency-key');
