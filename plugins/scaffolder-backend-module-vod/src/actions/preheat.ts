@@ -157,6 +157,29 @@ export function createVodPreheatAction(options: {
         const request = requestOf(input);
         const credentials = await ctx.getInitiatorCredentials();
 
+        const outputs = async (p: Prefetch) => {
+          // Plain arrays and objects made here: the scaffolder's templating refuses values whose
+          // prototype is not its own (a parsed HTTP body can come from another realm).
+          const taskIds: string[] = [];
+          const results: Array<{ url: string; status: string }> = [];
+          for (const task of p.tasks ?? []) {
+            if (task.taskId) taskIds.push(task.taskId);
+            for (const r of task.results) {
+              results.push({ url: r.url, status: r.status });
+            }
+          }
+          ctx.output('status', p.status);
+          ctx.output('taskIds', taskIds);
+          ctx.output('results', results);
+          const quota = await vod
+            .getQuota(
+              p.entityRef ? { entityRef: p.entityRef } : { account: p.account },
+              { credentials },
+            )
+            .catch(() => undefined); // the user may prefetch without reading the account
+          if (quota) ctx.output('quotaRemaining', quota.remaining);
+        };
+
         if (ctx.isDryRun) {
           const plan = await vod.planPrefetch(request, { credentials });
           const left = plan.quota
@@ -223,29 +246,6 @@ export function createVodPreheatAction(options: {
           return;
         }
         await outputs(prefetch);
-
-        async function outputs(p: Prefetch) {
-          // Plain arrays and objects made here: the scaffolder's templating refuses values whose
-          // prototype is not its own (a parsed HTTP body can come from another realm).
-          const taskIds: string[] = [];
-          const results: Array<{ url: string; status: string }> = [];
-          for (const task of p.tasks ?? []) {
-            if (task.taskId) taskIds.push(task.taskId);
-            for (const r of task.results) {
-              results.push({ url: r.url, status: r.status });
-            }
-          }
-          ctx.output('status', p.status);
-          ctx.output('taskIds', taskIds);
-          ctx.output('results', results);
-          const quota = await vod
-            .getQuota(
-              p.entityRef ? { entityRef: p.entityRef } : { account: p.account },
-              { credentials },
-            )
-            .catch(() => undefined); // the user may prefetch without reading the account
-          if (quota) ctx.output('quotaRemaining', quota.remaining);
-        }
       } catch (error) {
         throw inOwnWords(error);
       }

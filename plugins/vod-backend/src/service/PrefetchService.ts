@@ -255,7 +255,8 @@ export class PrefetchService {
    * `prefetchFingerprint`): at once when it has ended, otherwise not before `minWaitMs` (so a
    * watcher asks at most that often), and as it is after `timeoutMs`. The caller's right is
    * checked once; the prefetch is then read again on each change this instance records, and
-   * every second for changes recorded by other instances.
+   * every second for changes recorded by other instances (one read shared by all its waiters).
+   * A caller may hold MAX_WAITS_PER_CALLER open at once.
    */
   async waitForChange(
     id: string,
