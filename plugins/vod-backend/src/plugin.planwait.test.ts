@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { prefetchFingerprint } from '@mediaops/backstage-plugin-vod-common';
+import { DatabaseVodStore } from './database/DatabaseVodStore';
 import {
   auth,
   Harness,
@@ -84,6 +85,17 @@ describe('a dry run', () => {
     });
     const quota = await h.http().get('/api/vod/quota').set(auth.adhocOnly);
     expect(quota.status).toBe(403);
+    // Over the quota, the refusal says so without the account's figures.
+    const over = await plan(auth.adhocOnly, {
+      urls: Array.from(
+        { length: 4 },
+        (_, i) => `https://cdn.example.com/Show/${i}.mp4`,
+      ),
+    });
+    expect(over.status).toBe(429);
+    expect(over.body.error.message).toMatch(
+      /^The daily prefetch quota of account main cannot take this prefetch of 4\. It resets at /,
+    );
   });
 });
 
@@ -176,6 +188,32 @@ describe('a waiting read', () => {
         expect([query, res.status]).toEqual([query, 400]);
       }
     } finally {
+      await h.stop();
+    }
+  });
+
+  it('shares one database read among the waiting reads of a prefetch', async () => {
+    const h = await startHarness({ processingMs: 60_000 });
+    const reads = jest.spyOn(DatabaseVodStore.prototype, 'getPrefetch');
+    try {
+      const created = await create(h);
+      const processing = await h.waitFor(created.id, s => s !== 'pending');
+      reads.mockClear();
+      const query = `changedFrom=${prefetchFingerprint(
+        processing,
+      )}&timeoutSeconds=5`;
+      const start = Date.now();
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => get(h, created.id, query)),
+      );
+      expect(answers.map(a => a.status)).toEqual(Array(10).fill(200));
+      const seconds = (Date.now() - start) / 1000;
+      // Alone, each would read about once a second (10 × 5 s); shared, once or twice a second in all,
+      // besides the poller's own reads and each read's first.
+      const ofIt = reads.mock.calls.filter(([id]) => id === created.id);
+      expect(ofIt.length).toBeLessThan(10 + 3 * seconds);
+    } finally {
+      reads.mockRestore();
       await h.stop();
     }
   });

@@ -21,12 +21,13 @@ const prefetch = (status: Prefetch['status']): Prefetch => ({
   possibleDuplicate: false,
 });
 
-/** Answers each read with the next status code (and, for 200, the next prefetch). */
+/** Answers each read with the next status code (and, for 200, the next prefetch); 0 never answers. */
 async function backend(script: Array<[number, Prefetch?]>) {
   const seen: string[] = [];
   const server: Server = createServer((req, res) => {
     seen.push(req.url!);
     const [status, body] = script.shift() ?? [500];
+    if (status === 0) return;
     res.writeHead(status, { 'Content-Type': 'application/json' });
     res.end(
       JSON.stringify(
@@ -48,7 +49,10 @@ async function backend(script: Array<[number, Prefetch?]>) {
   return {
     service,
     seen,
-    close: () => new Promise(resolve => server.close(resolve)),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise(resolve => server.close(resolve));
+    },
   };
 }
 
@@ -86,13 +90,55 @@ describe('waitFor', () => {
     }
   }, 20_000);
 
-  it("passes a refusal on at once, and asks with at least the backend's 5 s", async () => {
+  it('passes a refusal on at once', async () => {
     const b = await backend([[200, prefetch('processing')], [403]]);
     try {
       await expect(
-        b.service.waitFor(ID, { credentials, timeoutMs: 2_000 }),
+        b.service.waitFor(ID, { credentials, timeoutMs: 60_000 }),
       ).rejects.toMatchObject({ name: 'ResponseError', statusCode: 403 });
-      expect(b.seen[1]).toMatch(/timeoutSeconds=5$/);
+      expect(b.seen).toHaveLength(2);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it("keeps a timeout shorter than the backend's 5 s: one plain read once the time is up", async () => {
+    const b = await backend([
+      [200, prefetch('processing')],
+      [200, prefetch('processing')],
+    ]);
+    try {
+      const start = Date.now();
+      const waited = await b.service.waitFor(ID, {
+        credentials,
+        timeoutMs: 1_500,
+      });
+      expect(waited.outcome).toBe('timeout');
+      expect(Date.now() - start).toBeGreaterThanOrEqual(1_400);
+      expect(Date.now() - start).toBeLessThan(3_000);
+      expect(b.seen).toEqual([`/prefetches/${ID}`, `/prefetches/${ID}`]);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('stops at once when cancelled during a waiting read, with the prefetch as last read', async () => {
+    const b = await backend([[200, prefetch('processing')], [0]]);
+    try {
+      const cancel = new AbortController();
+      setTimeout(() => cancel.abort(), 300);
+      const start = Date.now();
+      const waited = await b.service.waitFor(ID, {
+        credentials,
+        timeoutMs: 60_000,
+        signal: cancel.signal,
+      });
+      expect(waited).toMatchObject({
+        outcome: 'aborted',
+        prefetch: { status: 'processing' },
+      });
+      expect(Date.now() - start).toBeLessThan(2_000);
+      expect(b.seen[1]).toMatch(/changedFrom=/);
     } finally {
       await b.close();
     }

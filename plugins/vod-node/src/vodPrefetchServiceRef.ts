@@ -80,7 +80,8 @@ function passing(error: unknown): boolean {
     const status = error.statusCode;
     return status >= 500 || status === 429;
   }
-  return error instanceof TypeError; // fetch's "fetch failed": no connection
+  // fetch's own failure (no connection, reset): a TypeError "fetch failed" with the cause
+  return error instanceof TypeError && error.message === 'fetch failed';
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -142,35 +143,39 @@ export class HttpVodPrefetchService implements VodPrefetchService {
   ): Promise<{ prefetch: Prefetch; outcome: 'ended' | 'timeout' | 'aborted' }> {
     const { signal } = options;
     const deadline = Date.now() + (options.timeoutMs ?? Infinity);
-    // The first read answers at once; the next ones wait at the backend for a change.
+    // The first read answers at once; the next ones wait at the backend for a change, at least
+    // its 5 s: when less is left, the last read comes once the time is up.
     let prefetch: Prefetch | undefined;
     for (;;) {
-      const left = deadline - Date.now();
+      let left = deadline - Date.now();
       if (prefetch) {
         if (isPrefetchEnded(prefetch.status))
           return { prefetch, outcome: 'ended' };
         if (signal?.aborted) return { prefetch, outcome: 'aborted' };
         if (left <= 0) return { prefetch, outcome: 'timeout' };
+        if (left < MIN_WAIT_SECONDS * 1000) {
+          await sleep(left, signal);
+          if (signal?.aborted) return { prefetch, outcome: 'aborted' };
+          left = 0;
+        }
       }
+      const waiting = prefetch && left > 0;
       let next: Prefetch;
       try {
         next = await this.client.getPrefetch(id, {
           token: await this.tokenFor(options.credentials),
-          ...(prefetch && {
-            changedFrom: prefetchFingerprint(prefetch),
-            timeoutSeconds: Math.min(
-              WAIT_SECONDS,
-              Math.max(MIN_WAIT_SECONDS, Math.ceil(left / 1000)),
-            ),
-            signal,
+          signal,
+          ...(waiting && {
+            changedFrom: prefetchFingerprint(prefetch!),
+            timeoutSeconds: Math.min(WAIT_SECONDS, Math.ceil(left / 1000)),
           }),
         });
       } catch (error) {
-        if (!passing(error) || (!prefetch && (signal?.aborted || left <= 0))) {
+        if (signal?.aborted) {
+          if (prefetch) return { prefetch, outcome: 'aborted' };
           throw error;
         }
-        if (prefetch && signal?.aborted)
-          return { prefetch, outcome: 'aborted' };
+        if (!passing(error) || (!prefetch && left <= 0)) throw error;
         await sleep(Math.min(RETRY_MS, Math.max(0, left)), signal);
         continue;
       }

@@ -213,14 +213,22 @@ export class PrefetchService {
       account.config.dailyQuota,
       at,
     );
-    if (units > quota.remaining) {
-      throw this.overQuota(account.config, quota.used, units, at);
-    }
     // The account's figures only for whom GET /quota would give them.
     const mayReadQuota = entityRef
       ? (await this.deps.access.entityReadAccess(entityRef, credentials)) ===
         'allowed'
       : await this.deps.access.mayReadAccounts(credentials);
+    if (units > quota.remaining) {
+      throw mayReadQuota
+        ? this.overQuota(account.config, quota.used, units, at)
+        : new QuotaExceededError(
+            `The daily prefetch quota of account ${
+              account.config.name
+            } cannot take this prefetch of ${units}. It resets at ${this.deps.quota
+              .resetsAt(at)
+              .toISOString()}.`,
+          );
+    }
     return {
       dryRun: true,
       account: account.config.name,
@@ -300,28 +308,37 @@ export class PrefetchService {
   ): Promise<Prefetch> {
     const start = this.deps.now();
     let prefetch = await this.get(id, options.credentials);
-    for (;;) {
-      const changed = prefetchFingerprint(prefetch) !== seen;
-      const waited = this.deps.now() - start;
-      if (
-        isPrefetchEnded(prefetch.status) ||
-        (changed && waited >= options.minWaitMs) ||
-        waited >= options.timeoutMs ||
-        options.signal?.aborted
-      ) {
-        return prefetch;
+    // Watching from here on, so that no change slips by while a read is under way.
+    const watcher: Watcher = { woken: false };
+    const watchers = this.watchers.get(id) ?? new Set();
+    this.watchers.set(id, watchers.add(watcher));
+    try {
+      for (;;) {
+        const changed = prefetchFingerprint(prefetch) !== seen;
+        const waited = this.deps.now() - start;
+        if (
+          isPrefetchEnded(prefetch.status) ||
+          (changed && waited >= options.minWaitMs) ||
+          waited >= options.timeoutMs ||
+          options.signal?.aborted
+        ) {
+          return prefetch;
+        }
+        await nextWake(
+          watcher,
+          Math.min(
+            RECHECK_MS,
+            (changed ? options.minWaitMs : options.timeoutMs) - waited,
+          ),
+          options.signal,
+        );
+        const fresh = await this.reread(id);
+        if (!fresh) return prefetch; // pruned meanwhile
+        prefetch = fresh;
       }
-      await this.nextChange(
-        id,
-        Math.min(
-          RECHECK_MS,
-          (changed ? options.minWaitMs : options.timeoutMs) - waited,
-        ),
-        options.signal,
-      );
-      const fresh = await this.reread(id);
-      if (!fresh) return prefetch; // pruned meanwhile
-      prefetch = fresh;
+    } finally {
+      watchers.delete(watcher);
+      if (watchers.size === 0) this.watchers.delete(id);
     }
   }
 
@@ -352,31 +369,15 @@ export class PrefetchService {
   /** Wakes whoever waits for these prefetches (the store's announcements after commit). */
   changed(changes: Array<{ id: string }>): void {
     for (const { id } of changes) {
-      this.rereads.delete(id); // read after the change, not before
-      for (const wake of this.waiters.get(id) ?? []) wake();
+      this.rereads.delete(id); // a read from before the change is not shared on
+      for (const watcher of this.watchers.get(id) ?? []) {
+        watcher.woken = true;
+        watcher.wake?.();
+      }
     }
   }
 
-  private readonly waiters = new Map<string, Set<() => void>>();
-
-  /** Resolves on this instance's next change of the prefetch, after `ms`, or on abort. */
-  private nextChange(id: string, ms: number, signal?: AbortSignal) {
-    return new Promise<void>(resolve => {
-      const set = this.waiters.get(id) ?? new Set();
-      this.waiters.set(id, set);
-      let timer: NodeJS.Timeout | undefined = undefined;
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        set.delete(done);
-        if (set.size === 0) this.waiters.delete(id);
-        resolve();
-      };
-      timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener('abort', done);
-      set.add(done);
-    });
-  }
+  private readonly watchers = new Map<string, Set<Watcher>>();
 
   async get(id: string, credentials: BackstageCredentials): Promise<Prefetch> {
     const prefetch = await this.deps.store.getPrefetch(id);
@@ -631,4 +632,29 @@ function decodeCursor(value: string): PrefetchCursor {
     // reported below
   }
   throw new InputError('cursor: not a cursor this API returned');
+}
+
+/** A waiting read's view of the changes of its prefetch. */
+interface Watcher {
+  /** A change came since the last read began. */
+  woken: boolean;
+  /** Ends the current wait, if one is under way. */
+  wake?: () => void;
+}
+
+/** Resolves at once if a change came since the last read, else on one, after `ms`, or on abort. */
+function nextWake(watcher: Watcher, ms: number, signal?: AbortSignal) {
+  return new Promise<void>(resolve => {
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      watcher.wake = undefined;
+      watcher.woken = false; // the read that follows sees the change
+      resolve();
+    };
+    timer = setTimeout(done, watcher.woken ? 0 : Math.max(0, ms));
+    signal?.addEventListener('abort', done);
+    watcher.wake = done;
+  });
 }

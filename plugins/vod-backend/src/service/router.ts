@@ -91,6 +91,8 @@ export async function createRouter(options: {
   });
 
   router.get('/prefetches/:id', async (req, res) => {
+    // Listening first: a caller who hangs up while being authenticated frees its wait at once.
+    const signal = abortOnDisconnect(res);
     const credentials = await caller(req);
     const id = parse(prefetchIdSchema, req.params.id, 'id');
     const changedFrom = optional(
@@ -114,7 +116,7 @@ export async function createRouter(options: {
       credentials,
       timeoutMs: (timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000,
       minWaitMs: MIN_WAIT_SECONDS * 1000,
-      signal: abortOnDisconnect(res),
+      signal,
     });
     if (!res.writableEnded && !res.destroyed) res.json(prefetch);
   });

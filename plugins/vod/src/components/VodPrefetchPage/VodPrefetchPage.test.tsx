@@ -202,7 +202,7 @@ describe('VodPrefetchPage', () => {
       let reads = 0;
       api.getPrefetch = async id => {
         reads++;
-        if (reads === 2) throw new Error('backend restarting');
+        if (reads === 2) throw new TypeError('Failed to fetch');
         return {
           ...prefetch(id, { status: reads === 1 ? 'processing' : 'succeeded' }),
           tasks: [],
@@ -216,9 +216,28 @@ describe('VodPrefetchPage', () => {
         await jest.advanceTimersByTimeAsync(5_000);
       });
       expect(await screen.findByText('Cache warm')).toBeInTheDocument();
-      expect(screen.queryByText(/backend restarting/)).not.toBeInTheDocument();
+      expect(screen.queryByText(/Failed to fetch/)).not.toBeInTheDocument();
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('shows a refusal that comes while following, instead of the prefetch', async () => {
+    const { api } = fakeApi();
+    let reads = 0;
+    api.getPrefetch = async id => {
+      reads++;
+      if (reads === 2) {
+        throw Object.assign(new Error('You may not see the prefetches'), {
+          statusCode: 403,
+        });
+      }
+      return { ...prefetch(id, { status: 'processing' }), tasks: [] };
+    };
+    await renderPage(api, '/vod?id=p9');
+    expect(
+      await screen.findByText(/You may not see the prefetches/),
+    ).toBeInTheDocument();
+    expect(reads).toBe(2);
   });
 });

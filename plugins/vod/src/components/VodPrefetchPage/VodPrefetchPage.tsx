@@ -56,6 +56,14 @@ export function VodPrefetchPage() {
 /** How long the page of one prefetch waits before asking again after a failed read. */
 const RETRY_MS = 5_000;
 
+/** A failed read worth asking again: the backend or the network failing for a while. */
+function passing(error: unknown): boolean {
+  const status = (error as { statusCode?: number }).statusCode;
+  return status === undefined
+    ? error instanceof TypeError // fetch's own failure: no connection
+    : status >= 500 || status === 429;
+}
+
 /** One prefetch (`/vod?id=`, the link a template step puts out), opened, kept live. */
 function OnePrefetch({ id }: { id: string }) {
   const api = useApi(vodApiRef);
@@ -76,14 +84,17 @@ function OnePrefetch({ id }: { id: string }) {
           });
         } catch (error) {
           if (signal.aborted) return;
-          if (!prefetch) throw error;
+          if (!prefetch || !passing(error)) throw error;
           // Shown already: keep it and ask again in a while (the backend may be restarting).
-          await new Promise(resolve => {
-            const timer = setTimeout(resolve, RETRY_MS);
-            signal.addEventListener('abort', () => {
+          await new Promise<void>(resolve => {
+            let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+            const done = () => {
               clearTimeout(timer);
-              resolve(undefined);
-            });
+              signal.removeEventListener('abort', done);
+              resolve();
+            };
+            timer = setTimeout(done, RETRY_MS);
+            signal.addEventListener('abort', done);
           });
           continue;
         }
