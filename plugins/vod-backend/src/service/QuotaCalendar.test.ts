@@ -1,0 +1,37 @@
+import { QuotaCalendar } from './QuotaCalendar';
+
+describe('QuotaCalendar', () => {
+  it('counts days in GMT+08:00', () => {
+    const calendar = new QuotaCalendar('Asia/Shanghai');
+    expect(calendar.dayOf(Date.parse('2026-11-25T15:59:59.999Z'))).toBe(
+      '2026-11-25',
+    );
+    expect(calendar.dayOf(Date.parse('2026-11-25T16:00:00Z'))).toBe(
+      '2026-11-26',
+    );
+    expect(
+      calendar.resetsAt(Date.parse('2026-11-25T10:00:00Z')).toISOString(),
+    ).toBe('2026-11-25T16:00:00.000Z');
+    expect(
+      calendar.resetsAt(Date.parse('2026-12-31T16:00:00Z')).toISOString(),
+    ).toBe('2027-01-01T16:00:00.000Z');
+  });
+
+  it('follows a configured zone, across daylight-saving changes', () => {
+    const calendar = new QuotaCalendar('Europe/Berlin');
+    // 29 March 2026: clocks go forward at 02:00, a 23-hour day that still ends at midnight
+    expect(
+      calendar.resetsAt(Date.parse('2026-03-29T10:00:00Z')).toISOString(),
+    ).toBe('2026-03-29T22:00:00.000Z');
+    expect(
+      calendar.resetsAt(Date.parse('2026-03-28T10:00:00Z')).toISOString(),
+    ).toBe('2026-03-28T23:00:00.000Z');
+    // 25 October 2026: clocks go back at 03:00, a 25-hour day
+    expect(calendar.dayOf(Date.parse('2026-10-25T22:59:59Z'))).toBe(
+      '2026-10-25',
+    );
+    expect(
+      calendar.resetsAt(Date.parse('2026-10-25T01:30:00Z')).toISOString(),
+    ).toBe('2026-10-25T23:00:00.000Z');
+  });
+});
