@@ -18,6 +18,7 @@ import { PrefetchService } from './service/PrefetchService';
 import { registerVodActions } from './service/actions';
 import { PrefetchSignals } from './service/PrefetchSignals';
 import { QuotaLedger } from './service/QuotaLedger';
+import { PrefetchWaits } from './service/PrefetchWaits';
 import { createRouter } from './service/router';
 import { SeedPrefetches } from './service/SeedPrefetches';
 import { createSeedRouter } from './service/seedRouter';
@@ -134,7 +135,12 @@ export const vodPlugin = createBackendPlugin({
           signals,
           now,
         });
-        store.onChange(changes => service.changed(changes));
+        const waits = new PrefetchWaits({
+          prefetches: service,
+          principalRef: credentials => access.principalRef(credentials),
+          now,
+        });
+        store.onChange(changes => waits.changed(changes));
         registerVodActions(deps.actionsRegistry, service);
         const seed = new SeedPrefetches({
           service,
@@ -154,7 +160,7 @@ export const vodPlugin = createBackendPlugin({
 
         httpRouter.use(createSeedRouter({ httpAuth: deps.httpAuth, seed }));
         httpRouter.use(
-          await createRouter({ httpAuth: deps.httpAuth, service }),
+          await createRouter({ httpAuth: deps.httpAuth, service, waits }),
         );
         // Every route needs a Backstage user or service token, except the liveness probe.
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -13,6 +13,7 @@ import type express from 'express';
 import { z } from 'zod';
 import { spec } from '../schema/openapi';
 import type { PrefetchService } from './PrefetchService';
+import type { PrefetchWaits } from './PrefetchWaits';
 import { abortOnDisconnect } from './abortOnDisconnect';
 import {
   createdBySchema,
@@ -44,8 +45,9 @@ const waitSecondsSchema = z.coerce
 export async function createRouter(options: {
   httpAuth: HttpAuthService;
   service: PrefetchService;
+  waits: PrefetchWaits;
 }): Promise<express.Router> {
-  const { httpAuth, service } = options;
+  const { httpAuth, service, waits } = options;
   const router = createValidatedOpenApiRouter<typeof spec>(spec);
   const caller = (req: express.Request<any, any, any, any>) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
@@ -112,7 +114,7 @@ export async function createRouter(options: {
       res.json(await service.get(id, credentials));
       return;
     }
-    const prefetch = await service.waitForChange(id, changedFrom, {
+    const prefetch = await waits.waitForChange(id, changedFrom, {
       credentials,
       timeoutMs: (timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000,
       minWaitMs: MIN_WAIT_SECONDS * 1000,
