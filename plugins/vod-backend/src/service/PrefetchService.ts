@@ -19,15 +19,12 @@ import {
   VOD_PREFETCHES_CHANNEL,
 } from '@mediaops/backstage-plugin-vod-common';
 import type { Request } from 'express';
-import type {
-  PrefetchCursor,
-  PrefetchFilter,
-  VodStore,
-} from '../database/VodStore';
+import type { PrefetchFilter, VodStore } from '../database/VodStore';
 import type { CatalogLookup } from './CatalogLookup';
 import type { VodConfig } from './config';
 import type { Dispatcher } from './Dispatcher';
 import { QuotaExceededError } from './errors';
+import { listPage } from './listPage';
 import type { PrefetchAccess } from './PrefetchAccess';
 import type { PrefetchSignals } from './PrefetchSignals';
 import type { QuotaLedger } from './QuotaLedger';
@@ -47,11 +44,6 @@ export interface PrefetchServiceDeps {
   signals: Pick<PrefetchSignals, 'entityChannel'>;
   now: () => number;
 }
-
-/** A list page is filled from at most this many reads of the table. */
-const MAX_LIST_ROUNDS = 10;
-/** Entities known to be hidden from the reader, left out in the query, at most. */
-const MAX_EXCLUDED = 500;
 
 /**
  * Every prefetch goes through here, whichever route or action asked: resolve and authorize the
@@ -296,10 +288,8 @@ export class PrefetchService {
   }
 
   /**
-   * A page of the prefetches the caller may see, newest first. Where the policy decides per
-   * entity, each round's new entities are asked about in one request (decisions are reused), and
-   * the entities found hidden are left out of the next round's query, until the page is full.
-   * The cursor is the position of the page's last row, so pages never overlap or skip.
+   * A page of the prefetches the caller may see, newest first (`listPage`), with their progress
+   * and the list's signal channel.
    */
   async list(
     filter: PrefetchFilter,
@@ -307,10 +297,11 @@ export class PrefetchService {
     credentials: BackstageCredentials,
   ): Promise<PrefetchList> {
     const [list, channel] = await Promise.all([
-      this.page(filter, page, credentials),
+      listPage(this.deps, filter, page, credentials),
       this.channelOf(filter.entityRef, credentials),
     ]);
-    return channel ? { ...list, channel } : list;
+    const items = await this.withProgress(list.items);
+    return { ...list, items, ...(channel && { channel }) };
   }
 
   /**
@@ -329,58 +320,6 @@ export class PrefetchService {
     return access === 'allowed'
       ? this.deps.signals.entityChannel(entityRef)
       : undefined;
-  }
-
-  private async page(
-    filter: PrefetchFilter,
-    page: { limit: number; cursor?: string },
-    credentials: BackstageCredentials,
-  ): Promise<PrefetchList> {
-    const { store, access } = this.deps;
-    const { visibility, perEntity } = await access.listAccess(credentials);
-    const hidden = new Set<string>();
-    const items: Prefetch[] = [];
-    let cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
-    for (let round = 0; round < MAX_LIST_ROUNDS; round++) {
-      const batch = await store.listPrefetches(
-        filter,
-        { limit: page.limit - items.length, cursor },
-        perEntity
-          ? {
-              ...visibility,
-              entities: { except: [...hidden].slice(0, MAX_EXCLUDED) },
-            }
-          : visibility,
-      );
-      let readable: Set<string> | undefined;
-      if (perEntity) {
-        const refs = [
-          ...new Set(
-            batch.items.flatMap(p => (p.entityRef ? [p.entityRef] : [])),
-          ),
-        ];
-        readable = await access.readableEntities(refs, credentials);
-        refs.filter(ref => !readable!.has(ref)).forEach(ref => hidden.add(ref));
-      }
-      for (const prefetch of batch.items) {
-        if (
-          !prefetch.entityRef ||
-          !readable ||
-          readable.has(prefetch.entityRef)
-        ) {
-          items.push(prefetch);
-        }
-      }
-      const last = batch.items[batch.items.length - 1];
-      if (!batch.next) return { items: await this.withProgress(items) };
-      cursor = cursorOf(last);
-      if (items.length >= page.limit) break;
-    }
-    // Full, or a long run of hidden rows: the next page goes on from the last row read.
-    return {
-      items: await this.withProgress(items),
-      nextCursor: encodeCursor(cursor!),
-    };
   }
 
   async quota(
@@ -475,39 +414,4 @@ function chunk<T>(items: T[], size: number): T[][] {
 
 function hashRequest(request: object): string {
   return createHash('sha256').update(JSON.stringify(request)).digest('hex');
-}
-
-function cursorOf(prefetch: Prefetch): PrefetchCursor {
-  return { createdAt: Date.parse(prefetch.createdAt), id: prefetch.id };
-}
-
-function encodeCursor(cursor: PrefetchCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString(
-    'base64url',
-  );
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** A cursor this API returned: a whole, non-negative time in ms and a prefetch id. */
-function decodeCursor(value: string): PrefetchCursor {
-  try {
-    const decoded = JSON.parse(
-      Buffer.from(value, 'base64url').toString('utf8'),
-    );
-    if (Array.isArray(decoded) && decoded.length === 2) {
-      const [createdAt, id] = decoded;
-      if (
-        Number.isSafeInteger(createdAt) &&
-        createdAt >= 0 &&
-        typeof id === 'string' &&
-        UUID.test(id)
-      ) {
-        return { createdAt, id };
-      }
-    }
-  } catch {
-    // reported below
-  }
-  throw new InputError('cursor: not a cursor this API returned');
 }

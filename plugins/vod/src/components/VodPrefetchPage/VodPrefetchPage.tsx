@@ -1,41 +1,28 @@
-import { parseEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
-import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   Button,
   Container,
   Flex,
-  Link,
   Select,
   Text,
   TextField,
-  VisuallyHidden,
 } from '@backstage/ui';
 import {
   AccountSummary,
-  isPrefetchEnded,
   ListPrefetchesQuery,
-  Prefetch,
   PrefetchStatus,
   prefetchStatusSchema,
-  prefetchFingerprint,
   Quota,
 } from '@mediaops/backstage-plugin-vod-common';
-import { Fragment, useEffect, useId, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { vodApiRef } from '../../api';
 import { vodTranslationRef } from '../../translation';
-import { localTime } from '../format';
-import {
-  DetailsButton,
-  PrefetchDetails,
-  PrefetchProgress,
-  PrefetchStage,
-} from '../PrefetchRow';
 import { QuotaSummary } from '../QuotaSummary';
-import { LiveItems } from '../LiveItems';
-import { LivePrefetches, useLivePrefetches } from '../useLivePrefetches';
+import { useLivePrefetches } from '../useLivePrefetches';
+import { OnePrefetch } from './OnePrefetch';
+import { PrefetchTable } from './PrefetchTable';
 
 const PAGE_SIZE = 20;
 const FILTERS = ['account', 'status', 'entityRef', 'createdBy'] as const;
@@ -51,81 +38,6 @@ export function VodPrefetchPage() {
   const [params] = useSearchParams();
   const id = params.get('id');
   return id ? <OnePrefetch id={id} /> : <AllPrefetches />;
-}
-
-/** How long the page of one prefetch waits before asking again after a failed read. */
-const RETRY_MS = 5_000;
-
-/** A failed read worth asking again: the backend or the network failing for a while. */
-function passing(error: unknown): boolean {
-  const status = (error as { statusCode?: number }).statusCode;
-  return status === undefined
-    ? error instanceof TypeError // fetch's own failure: no connection
-    : status >= 500 || status === 429;
-}
-
-/** One prefetch (`/vod?id=`, the link a template step puts out), opened, kept live. */
-function OnePrefetch({ id }: { id: string }) {
-  const api = useApi(vodApiRef);
-  const { t } = useTranslationRef(vodTranslationRef);
-  const [state, setState] = useState<{ items?: Prefetch[]; error?: Error }>({});
-  const [attempt, setAttempt] = useState(0);
-  useEffect(() => {
-    const controller = new AbortController();
-    const { signal } = controller;
-    (async () => {
-      let prefetch: Prefetch | undefined;
-      for (;;) {
-        try {
-          prefetch = await api.getPrefetch(id, {
-            signal,
-            // Once shown, a waiting read: the backend answers when it changes (at most every 5 s).
-            ...(prefetch && { changedFrom: prefetchFingerprint(prefetch) }),
-          });
-        } catch (error) {
-          if (signal.aborted) return;
-          if (!prefetch || !passing(error)) throw error;
-          // Shown already: keep it and ask again in a while (the backend may be restarting).
-          await new Promise<void>(resolve => {
-            let timer: ReturnType<typeof setTimeout> | undefined = undefined;
-            const done = () => {
-              clearTimeout(timer);
-              signal.removeEventListener('abort', done);
-              resolve();
-            };
-            timer = setTimeout(done, RETRY_MS);
-            signal.addEventListener('abort', done);
-          });
-          continue;
-        }
-        if (signal.aborted) return;
-        setState({ items: [prefetch] });
-        if (isPrefetchEnded(prefetch.status)) return;
-      }
-    })().catch(error => {
-      if (!signal.aborted) setState({ error });
-    });
-    return () => controller.abort();
-  }, [api, id, attempt]);
-  return (
-    <Container>
-      <Flex direction="column" gap="5">
-        <Link href="?">{t('page.all')}</Link>
-        <PrefetchTable
-          live={{
-            ...state,
-            loading: !state.items && !state.error,
-            reload: () => {
-              setState({});
-              setAttempt(n => n + 1);
-            },
-            changes: 0,
-          }}
-          open
-        />
-      </Flex>
-    </Container>
-  );
 }
 
 function AllPrefetches() {
@@ -321,89 +233,5 @@ function Filters(props: {
         </Button>
       </Flex>
     </form>
-  );
-}
-
-/** The prefetches as a table; a row opens on its tasks and per-URL results. */
-function PrefetchTable({
-  live,
-  open,
-}: {
-  live: LivePrefetches;
-  /** Every row opened on its details. */
-  open?: boolean;
-}) {
-  const { t } = useTranslationRef(vodTranslationRef);
-  return (
-    <LiveItems live={live} empty={t('page.empty')}>
-      {items => (
-        <table style={{ width: '100%', borderCollapse: 'collapse' }}>
-          <thead>
-            <tr style={{ textAlign: 'left' }}>
-              <th scope="col">{t('page.state')}</th>
-              <th scope="col">{t('page.what')}</th>
-              <th scope="col">{t('page.account')}</th>
-              <th scope="col">{t('page.who')}</th>
-              <th scope="col">{t('page.when')}</th>
-              <th scope="col">
-                <VisuallyHidden>{t('row.details')}</VisuallyHidden>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map(prefetch => (
-              <TableRow key={prefetch.id} prefetch={prefetch} open={open} />
-            ))}
-          </tbody>
-        </table>
-      )}
-    </LiveItems>
-  );
-}
-
-function TableRow(props: { prefetch: Prefetch; open?: boolean }) {
-  const { prefetch } = props;
-  const { t } = useTranslationRef(vodTranslationRef);
-  const [open, setOpen] = useState(props.open ?? false);
-  const detailsId = useId();
-  const cell = { padding: '0.5rem 0.5rem 0.5rem 0', verticalAlign: 'top' };
-  return (
-    <Fragment>
-      <tr
-        style={{ borderTop: '1px solid var(--bui-border, #ddd)' }}
-        data-prefetch-id={prefetch.id}
-        data-status={prefetch.status}
-      >
-        <td style={cell}>
-          <PrefetchStage prefetch={prefetch} />
-          <PrefetchProgress prefetch={prefetch} />
-        </td>
-        <td style={cell}>
-          {prefetch.entityRef ? (
-            <EntityRefLink entityRef={parseEntityRef(prefetch.entityRef)} />
-          ) : (
-            <Text variant="body-small">
-              {prefetch.assetId ??
-                t('page.urls', { count: prefetch.urls?.length ?? 0 })}
-            </Text>
-          )}
-        </td>
-        <td style={cell}>
-          <Text variant="body-small">{prefetch.account}</Text>
-        </td>
-        <td style={cell}>
-          <Text variant="body-small">{prefetch.createdBy}</Text>
-        </td>
-        <td style={cell}>
-          <Text variant="body-small">{localTime(prefetch.createdAt)}</Text>
-        </td>
-        <td style={cell}>
-          <DetailsButton open={open} controls={detailsId} onToggle={setOpen} />
-        </td>
-      </tr>
-      <tr id={detailsId} hidden={!open}>
-        <td colSpan={6}>{open && <PrefetchDetails prefetch={prefetch} />}</td>
-      </tr>
-    </Fragment>
   );
 }
