@@ -97,7 +97,8 @@ export async function fill(
   knex: Knex,
   statuses = ['succeeded', 'failed', 'processing', 'partially_failed'],
 ) {
-  await DatabaseVodStore.fromKnex(knex);
+  // The store's migrations, as the backend runs them.
+  await DatabaseVodStore.create({ database: { getClient: async () => knex } });
   const t0 = Date.now() - 100_000 * 1000;
   const rows = Array.from({ length: 100_000 }, (_, i) => ({
     id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,

@@ -58,6 +58,7 @@ export const vodPlugin = createBackendPlugin({
 
         const store = await DatabaseVodStore.create({
           database: deps.database,
+          logger,
         });
         const signals = await PrefetchSignals.create({
           signals: deps.signals,

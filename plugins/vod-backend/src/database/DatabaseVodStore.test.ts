@@ -1,4 +1,8 @@
-import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  TestDatabaseId,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import type { Knex } from 'knex';
 import { DatabaseVodStore } from './DatabaseVodStore';
 import type { Claim, NewPrefetch, PrefetchVisibility } from './VodStore';
@@ -37,7 +41,9 @@ describe.each(databases.eachSupportedId())(
 
     beforeAll(async () => {
       knex = await databases.init(databaseId as TestDatabaseId);
-      store = await DatabaseVodStore.fromKnex(knex);
+      store = await DatabaseVodStore.create({
+        database: mockServices.database({ knex }),
+      });
     });
     beforeEach(async () => {
       for (const table of [
@@ -516,7 +522,9 @@ describe.each(databases.eachSupportedId())(
       const values = await Promise.all(
         ['one', 'two', 'three'].map(async value =>
           (
-            await DatabaseVodStore.fromKnex(knex)
+            await DatabaseVodStore.create({
+              database: mockServices.database({ knex }),
+            })
           ).sharedValue(name, () => value),
         ),
       );

@@ -1,6 +1,7 @@
 import {
   DatabaseService,
   isDatabaseConflictError,
+  LoggerService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import type {
@@ -8,6 +9,7 @@ import type {
   PrefetchUrlResult,
 } from '@mediaops/backstage-plugin-vod-common';
 import type { Knex } from 'knex';
+import { GroupCommit } from './GroupCommit';
 import { quotaUsedIn, refundQuota, reserveQuota } from './quotaSql';
 import {
   prefetchRow,
@@ -56,7 +58,19 @@ const MAX_BATCH = 100;
 export class DatabaseVodStore implements VodStore {
   private readonly locks: boolean;
 
-  private constructor(private readonly db: Knex) {
+  private constructor(private readonly db: Knex, logger?: LoggerService) {
+    this.groupCommit = new GroupCommit({
+      writeBatch: async inputs => {
+        const results = await this.withDeadlockRetries(() =>
+          this.db.transaction(trx => this.insertBatch(trx, inputs)),
+        );
+        this.announceCreated(results);
+        return results;
+      },
+      writeOne: input => this.createOne(input),
+      maxBatch: MAX_BATCH,
+      logger,
+    });
     // SELECT … FOR UPDATE (SKIP LOCKED) where the database has it; SQLite runs one writing
     // transaction at a time anyway.
     this.locks = !String(db.client.config.client).includes('sqlite');
@@ -64,12 +78,13 @@ export class DatabaseVodStore implements VodStore {
 
   static async create(options: {
     database: DatabaseService;
+    logger?: LoggerService;
   }): Promise<DatabaseVodStore> {
     const db = await options.database.getClient();
     if (!options.database.migrations?.skip) {
       await db.migrate.latest({ directory: MIGRATIONS });
     }
-    return new DatabaseVodStore(db);
+    return new DatabaseVodStore(db, options.logger);
   }
 
   /** Calls `listener` after each committed change of prefetches' states (best effort). */
@@ -135,12 +150,6 @@ export class DatabaseVodStore implements VodStore {
     }
   }
 
-  /** For tests that bring their own knex (TestDatabases). */
-  static async fromKnex(db: Knex): Promise<DatabaseVodStore> {
-    await db.migrate.latest({ directory: MIGRATIONS });
-    return new DatabaseVodStore(db);
-  }
-
   // ------------------------------------------------------------------------------------------
   // Recording prefetches
   // ------------------------------------------------------------------------------------------
@@ -152,45 +161,13 @@ export class DatabaseVodStore implements VodStore {
    * retried one by one, so one bad prefetch fails alone.
    */
   createPrefetch(input: NewPrefetch): Promise<CreatePrefetchResult> {
-    if (input.idempotency) return this.createOne(input);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return input.idempotency
+      ? this.createOne(input)
+      : this.groupCommit.write(input);
   }
 
-  private readonly queue: Array<{
-    input: NewPrefetch;
-    resolve: (result: CreatePrefetchResult) => void;
-    reject: (error: unknown) => void;
-  }> = [];
-  private flushing = false;
-
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      try {
-        const results = await this.withDeadlockRetries(() =>
-          this.db.transaction(trx =>
-            this.insertBatch(
-              trx,
-              batch.map(b => b.input),
-            ),
-          ),
-        );
-        batch.forEach((b, i) => b.resolve(results[i]));
-        this.announceCreated(results);
-      } catch {
-        await Promise.all(
-          batch.map(b => this.createOne(b.input).then(b.resolve, b.reject)),
-        );
-      }
-    }
-    this.flushing = false;
-  }
+  /** Plain creates that arrive together: one transaction, one quota UPDATE per account and day. */
+  private readonly groupCommit: GroupCommit<NewPrefetch, CreatePrefetchResult>;
 
   private async createOne(input: NewPrefetch): Promise<CreatePrefetchResult> {
     try {

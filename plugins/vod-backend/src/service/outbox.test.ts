@@ -1,4 +1,4 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { startVodSimulator, VodSimulator } from '@mediaops/vod-simulator';
 import type { Knex } from 'knex';
@@ -47,7 +47,9 @@ describe('the outbox: dispatcher and poller', () => {
 
   beforeAll(async () => {
     knex = await databases.init('SQLITE_3');
-    store = await DatabaseVodStore.fromKnex(knex);
+    store = await DatabaseVodStore.create({
+      database: mockServices.database({ knex }),
+    });
     sim = await startVodSimulator({
       accounts: [
         {

@@ -1,0 +1,52 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { GroupCommit } from './GroupCommit';
+
+describe('GroupCommit', () => {
+  it('writes what arrives together as batches of at most maxBatch, each caller getting its own result', async () => {
+    const batches: number[][] = [];
+    const commit = new GroupCommit<number, string>({
+      writeBatch: async inputs => {
+        batches.push(inputs);
+        return inputs.map(i => `written ${i}`);
+      },
+      writeOne: async () => {
+        throw new Error('not expected');
+      },
+      maxBatch: 2,
+    });
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map(i => commit.write(i)),
+    );
+    expect(results).toEqual([1, 2, 3, 4, 5].map(i => `written ${i}`));
+    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+    // Later writes start a new batch.
+    await expect(commit.write(6)).resolves.toBe('written 6');
+    expect(batches[3]).toEqual([6]);
+  });
+
+  it('logs a failed batch and writes it one by one, so one bad write fails alone', async () => {
+    const logger = mockServices.logger.mock();
+    const commit = new GroupCommit<number, string>({
+      writeBatch: async () => {
+        throw new Error('deadlock');
+      },
+      writeOne: async i => {
+        if (i === 2) throw new Error('bad write 2');
+        return `alone ${i}`;
+      },
+      maxBatch: 10,
+      logger,
+    });
+    const results = await Promise.allSettled(
+      [1, 2, 3].map(i => commit.write(i)),
+    );
+    expect(results).toEqual([
+      { status: 'fulfilled', value: 'alone 1' },
+      { status: 'rejected', reason: new Error('bad write 2') },
+      { status: 'fulfilled', value: 'alone 3' },
+    ]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'A batch of 3 writes failed and is written one by one: Error: deadlock',
+    );
+  });
+});
