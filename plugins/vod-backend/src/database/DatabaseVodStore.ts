@@ -60,14 +60,12 @@ export class DatabaseVodStore implements VodStore {
 
   private constructor(private readonly db: Knex, logger?: LoggerService) {
     this.groupCommit = new GroupCommit({
-      writeBatch: async inputs => {
-        const results = await this.withDeadlockRetries(() =>
+      writeBatch: inputs =>
+        this.withDeadlockRetries(() =>
           this.db.transaction(trx => this.insertBatch(trx, inputs)),
-        );
-        this.announceCreated(results);
-        return results;
-      },
+        ),
       writeOne: input => this.createOne(input),
+      written: results => this.announceCreated(results),
       maxBatch: MAX_BATCH,
       logger,
     });

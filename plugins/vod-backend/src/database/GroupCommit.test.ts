@@ -24,6 +24,24 @@ describe('GroupCommit', () => {
     expect(batches[3]).toEqual([6]);
   });
 
+  it('tells of a batch after its callers have their results, so they never wait for what it sets off', async () => {
+    const order: string[] = [];
+    const commit = new GroupCommit<number, number>({
+      writeBatch: async inputs => inputs,
+      writeOne: async i => i,
+      // What a listener sets off (a signal, say) runs after the callers' continuations.
+      written: results => {
+        Promise.resolve().then(() => order.push(`told of ${results.join()}`));
+      },
+      maxBatch: 10,
+    });
+    await Promise.all(
+      [1, 2].map(i => commit.write(i).then(r => order.push(`caller ${r}`))),
+    );
+    await new Promise(resolve => setImmediate(resolve));
+    expect(order).toEqual(['caller 1', 'caller 2', 'told of 1,2']);
+  });
+
   it('logs a failed batch and writes it one by one, so one bad write fails alone', async () => {
     const logger = mockServices.logger.mock();
     const commit = new GroupCommit<number, string>({

@@ -18,6 +18,8 @@ export class GroupCommit<In, Out> {
       /** Writes the inputs in one transaction; the results in the inputs' order. */
       writeBatch: (inputs: In[]) => Promise<Out[]>;
       writeOne: (input: In) => Promise<Out>;
+      /** Told of a batch's results once its callers have theirs (so they never wait for it). */
+      written?: (results: Out[]) => void;
       maxBatch: number;
       logger?: LoggerService;
     },
@@ -34,7 +36,7 @@ export class GroupCommit<In, Out> {
   }
 
   private async flush(): Promise<void> {
-    const { writeBatch, writeOne, maxBatch, logger } = this.options;
+    const { writeBatch, writeOne, written, maxBatch, logger } = this.options;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, maxBatch);
       let results: Out[];
@@ -50,6 +52,7 @@ export class GroupCommit<In, Out> {
         continue;
       }
       batch.forEach((b, i) => b.resolve(results[i]));
+      written?.(results);
     }
     this.flushing = false;
   }
