@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every check the project has: type check, lint, format check, every Jest test (on SQLite,
+# Every check the project has: type check, API reports, lint, format check, every Jest test (on SQLite,
 # PostgreSQL and MariaDB) and the browser end-to-end tests against the demo portal. Called by `./dev test` (which bootstraps first) and by .ci/run.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,6 +24,9 @@ step() { # name command...
 
 step services bash scripts/services.sh
 step tsc yarn tsc
+# The published packages' API (their report.api.md, from tsc's dist-types): an export that
+# changes without its report, or lacks a release tag or documentation, fails here.
+step api-reports yarn build:api-reports --ci
 step lint yarn lint:all
 step prettier yarn prettier:check
 

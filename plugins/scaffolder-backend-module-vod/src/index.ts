@@ -7,3 +7,4 @@
 
 export { scaffolderModuleVod as default } from './module';
 export { createVodPreheatAction } from './actions/preheat';
+export type { VodPreheatInput, VodPreheatOutput } from './actions/preheat';

@@ -1,16 +1,26 @@
 import { z } from 'zod';
 import { parseStreamingUrl } from './urls';
 
-/** VOD accepts at most this many streaming URLs in one prefetch call. */
+/**
+ * VOD accepts at most this many streaming URLs in one prefetch call.
+ *
+ * @public
+ */
 export const MAX_URLS_PER_VOD_TASK = 10;
 
 /**
  * The longest URL list our own API accepts in one prefetch, before the backend's configured
  * (smaller or equal) maximum applies: a whole day of the tenant's quota.
+ *
+ * @public
  */
 export const MAX_URLS_PER_PREFETCH = 1000;
 
-/** A media asset id as VOD issues it: 32 hexadecimal characters, kept in lower case. */
+/**
+ * A media asset id as VOD issues it: 32 hexadecimal characters, kept in lower case.
+ *
+ * @public
+ */
 export const assetIdSchema = z
   .string({ error: 'must be a string' })
   .trim()
@@ -23,6 +33,8 @@ export const assetIdSchema = z
  * A streaming URL of a published asset, parsed strictly (see parseStreamingUrl) and turned into
  * its canonical form: what is checked against the allow-list, recorded and sent to VOD. The
  * seed's own example pads its URLs with spaces, so surrounding whitespace is trimmed first.
+ *
+ * @public
  */
 export const streamingUrlSchema = z
   .string({ error: 'must be a string' })
@@ -47,7 +59,11 @@ function urlList(max: number) {
 // The seed: VOD's own contract, `POST|GET /v1.0/{project_id}/asset/preheating`.
 // ---------------------------------------------------------------------------------------------
 
-/** Body of VOD's create call: exactly one of `asset_id` or 1–10 `urls`. */
+/**
+ * Body of VOD's create call: exactly one of `asset_id` or 1–10 `urls`.
+ *
+ * @public
+ */
 export const vodCreatePrefetchRequestSchema = z
   .object({
     asset_id: assetIdSchema.optional(),
@@ -63,24 +79,40 @@ export const vodCreatePrefetchRequestSchema = z
     }
   });
 
-/** VOD's 202 answer to a create call. Unknown fields are tolerated. */
+/**
+ * VOD's 202 answer to a create call. Unknown fields are tolerated.
+ *
+ * @public
+ */
 export const vodCreatePrefetchResponseSchema = z.looseObject({
   task_id: z.string().min(1),
 });
 
-/** VOD's (and API Gateway's) error body. */
+/**
+ * VOD's (and API Gateway's) error body.
+ *
+ * @public
+ */
 export const vodErrorSchema = z.looseObject({
   error_code: z.string(),
   error_msg: z.string(),
 });
 
-/** The state of one URL of a VOD prefetch task, parsed case-insensitively. */
+/**
+ * The state of one URL of a VOD prefetch task, parsed case-insensitively.
+ *
+ * @public
+ */
 export const vodUrlStatusSchema = z
   .string()
   .transform(status => status.toLowerCase())
   .pipe(z.enum(['processing', 'succeed', 'failed']));
 
-/** VOD's answer to `GET …/asset/preheating?task_id=`. Unknown fields are tolerated. */
+/**
+ * VOD's answer to `GET …/asset/preheating?task_id=`. Unknown fields are tolerated.
+ *
+ * @public
+ */
 export const vodQueryPrefetchResponseSchema = z.looseObject({
   task_id: z.string().optional(),
   preheating_results: z.array(
@@ -95,7 +127,11 @@ export const vodQueryPrefetchResponseSchema = z.looseObject({
 // Our own API, `/api/vod`.
 // ---------------------------------------------------------------------------------------------
 
-/** The lifecycle of one prefetch; see DESIGN.md "Backend API". */
+/**
+ * The lifecycle of one prefetch; see DESIGN.md "Backend API".
+ *
+ * @public
+ */
 export const prefetchStatusSchema = z.enum([
   'pending',
   'processing',
@@ -105,7 +141,11 @@ export const prefetchStatusSchema = z.enum([
   'expired',
 ]);
 
-/** Name of a configured VOD account. */
+/**
+ * Name of a configured VOD account.
+ *
+ * @public
+ */
 export const accountNameSchema = z
   .string({ error: 'must be a string' })
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, {
@@ -113,7 +153,11 @@ export const accountNameSchema = z
       'must be an account name: letters, digits, "-" or "_", at most 63 characters',
   });
 
-/** A catalog entity reference in its full string form, `kind:namespace/name`. */
+/**
+ * A catalog entity reference in its full string form, `kind:namespace/name`.
+ *
+ * @public
+ */
 export const entityRefSchema = z
   .string({ error: 'must be a string' })
   .trim()
@@ -125,6 +169,8 @@ export const entityRefSchema = z
 /**
  * Body of `POST /api/vod/prefetches`. At most one of `assetId` / `urls`; with neither, the asset
  * comes from the `entityRef`'s annotation, so one of the three is required.
+ *
+ * @public
  */
 export const createPrefetchRequestSchema = z
   .strictObject({
@@ -153,13 +199,21 @@ export const createPrefetchRequestSchema = z
     }
   });
 
-/** The result VOD reported for one URL of a task. */
+/**
+ * The result VOD reported for one URL of a task.
+ *
+ * @public
+ */
 export const prefetchUrlResultSchema = z.object({
   url: z.string(),
   status: vodUrlStatusSchema,
 });
 
-/** One VOD call made for a prefetch (an asset, or up to 10 of its URLs). */
+/**
+ * One VOD call made for a prefetch (an asset, or up to 10 of its URLs).
+ *
+ * @public
+ */
 export const prefetchTaskSchema = z.object({
   /** VOD's task id; absent until VOD accepted the call. */
   taskId: z.string().optional(),
@@ -170,7 +224,11 @@ export const prefetchTaskSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 
-/** A prefetch as the backend records and returns it. */
+/**
+ * A prefetch as the backend records and returns it.
+ *
+ * @public
+ */
 export const prefetchSchema = z.object({
   id: z.string(),
   status: prefetchStatusSchema,
@@ -201,7 +259,11 @@ export const prefetchSchema = z.object({
   queuePosition: z.number().int().positive().optional(),
 });
 
-/** A page of `GET /api/vod/prefetches`, newest first. */
+/**
+ * A page of `GET /api/vod/prefetches`, newest first.
+ *
+ * @public
+ */
 export const prefetchListSchema = z.object({
   items: z.array(prefetchSchema),
   nextCursor: z.string().optional(),
@@ -213,7 +275,11 @@ export const prefetchListSchema = z.object({
   channel: z.string().optional(),
 });
 
-/** `GET /api/vod/quota`: one account's quota day. */
+/**
+ * `GET /api/vod/quota`: one account's quota day.
+ *
+ * @public
+ */
 export const quotaSchema = z.object({
   account: z.string(),
   limit: z.number().int().nonnegative(),
@@ -227,6 +293,8 @@ export const quotaSchema = z.object({
 /**
  * `POST /api/vod/prefetches?dryRun=true`: what the create would do, checked as a create is
  * (permission, binding, allow-list, quota) and recording nothing.
+ *
+ * @public
  */
 export const prefetchPlanSchema = z.object({
   dryRun: z.literal(true),
@@ -243,7 +311,11 @@ export const prefetchPlanSchema = z.object({
   quota: quotaSchema.optional(),
 });
 
-/** One entry of `GET /api/vod/accounts`: never a secret. */
+/**
+ * One entry of `GET /api/vod/accounts`: never a secret.
+ *
+ * @public
+ */
 export const accountSummarySchema = z.object({
   name: z.string(),
   projectId: z.string(),
@@ -257,7 +329,11 @@ export const accountSummarySchema = z.object({
     .optional(),
 });
 
-/** A prefetch id as the backend issues it: a UUID. */
+/**
+ * A prefetch id as the backend issues it: a UUID.
+ *
+ * @public
+ */
 export const prefetchIdSchema = z
   .string({ error: 'must be a string' })
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {

@@ -1,7 +1,15 @@
-/** The longest streaming URL accepted, in characters. */
+/**
+ * The longest streaming URL accepted, in characters.
+ *
+ * @public
+ */
 export const MAX_STREAMING_URL_LENGTH = 2048;
 
-/** A streaming URL after parsing: its canonical form, or why it is refused. */
+/**
+ * A streaming URL after parsing: its canonical form, or why it is refused.
+ *
+ * @public
+ */
 export type StreamingUrlCheck =
   | { ok: true; url: URL }
   | { ok: false; reason: string };
@@ -16,6 +24,8 @@ export type StreamingUrlCheck =
  *
  * Surrounding whitespace is not trimmed here (the schemas trim it: the seed's own example pads
  * its URLs with spaces).
+ *
+ * @public
  */
 export function parseStreamingUrl(raw: string): StreamingUrlCheck {
   const refuse = (reason: string) => ({ ok: false as const, reason });
@@ -87,6 +97,8 @@ export function parseStreamingUrl(raw: string): StreamingUrlCheck {
  * have the path `/asset/<asset-id>/…`, so the path must begin with the segment `asset`, the asset
  * id, and at least one more segment, the last one not empty. Nowhere else in the path counts: a
  * URL of another asset must not pass for this one's by naming it further down.
+ *
+ * @public
  */
 export function isUrlOfAsset(url: URL, assetId: string): boolean {
   const [empty, asset, id, ...rest] = url.pathname.split('/');

@@ -26,6 +26,10 @@ import {
  * @public
  */
 export interface VodPrefetchService {
+  /**
+   * Records a prefetch as the caller: checked, its quota spent, sent to VOD. The same
+   * `idempotencyKey` with the same request returns the first prefetch.
+   */
   createPrefetch(
     request: CreatePrefetchRequest,
     options: { credentials: BackstageCredentials; idempotencyKey?: string },
@@ -35,6 +39,7 @@ export interface VodPrefetchService {
     request: CreatePrefetchRequest,
     options: { credentials: BackstageCredentials },
   ): Promise<PrefetchPlan>;
+  /** One prefetch the caller may read, with its VOD tasks and per-URL results. */
   getPrefetch(
     id: string,
     options: { credentials: BackstageCredentials },
@@ -42,8 +47,9 @@ export interface VodPrefetchService {
   /**
    * Follows a prefetch until it ends, `timeoutMs` passes or `signal` aborts, calling `onChange`
    * with each new state or progress. It asks the backend at most every 5 s (each request waits
-   * there for a change) and learns of the end within about a second. A failing backend is asked
-   * again every 2 s; a refusal (4xx) is thrown.
+   * there for a change) and learns of the end within about a second. A backend that fails for a
+   * while (5xx, 429, no connection) is asked again every 2 s; a refusal or any other error is
+   * thrown.
    */
   waitFor(
     id: string,
@@ -54,6 +60,7 @@ export interface VodPrefetchService {
       onChange?: (prefetch: Prefetch) => void;
     },
   ): Promise<{ prefetch: Prefetch; outcome: 'ended' | 'timeout' | 'aborted' }>;
+  /** A page of the prefetches the caller may read, newest first. */
   listPrefetches(
     query: ListPrefetchesQuery,
     options: { credentials: BackstageCredentials },

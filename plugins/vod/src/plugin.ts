@@ -29,8 +29,12 @@ export const vodPlugin = createPlugin({
   routes: { root: rootRouteRef },
 });
 
-/** The prefetch page, for a route such as `<Route path="/vod" element={<VodPrefetchPage />} />`. @public */
-export const VodPrefetchPage = vodPlugin.provide(
+/**
+ * The prefetch page, for a route such as `<Route path="/vod" element={<VodPrefetchPage />} />`.
+ *
+ * @public
+ */
+export const VodPrefetchPage: () => JSX.Element = vodPlugin.provide(
   createRoutableExtension({
     name: 'VodPrefetchPage',
     component: () =>
@@ -39,8 +43,12 @@ export const VodPrefetchPage = vodPlugin.provide(
   }),
 );
 
-/** The Prefetch to CDN card, for entities where `isVodPrefetchAvailable(entity)`. @public */
-export const EntityVodPrefetchCard = vodPlugin.provide(
+/**
+ * The Prefetch to CDN card, for entities where `isVodPrefetchAvailable(entity)`.
+ *
+ * @public
+ */
+export const EntityVodPrefetchCard: () => JSX.Element = vodPlugin.provide(
   createComponentExtension({
     name: 'EntityVodPrefetchCard',
     component: {

@@ -1,12 +1,44 @@
 import { createHash } from 'node:crypto';
 import { InputError, ResponseError } from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  createTemplateAction,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import {
   CreatePrefetchRequest,
   Prefetch,
 } from '@mediaops/backstage-plugin-vod-common';
 import type { VodPrefetchService } from '@mediaops/backstage-plugin-vod-node';
 import { examples } from './preheat.examples';
+
+/**
+ * The input of `vod:preheat` (each field described in the action's schema).
+ *
+ * @public
+ */
+export type VodPreheatInput = {
+  entityRef?: string;
+  assetId?: string;
+  urls?: string[];
+  account?: string;
+  wait?: boolean;
+  timeoutSeconds?: number;
+  failOn?: 'failed' | 'partially_failed';
+};
+
+/**
+ * The output of `vod:preheat` (each field described in the action's schema).
+ *
+ * @public
+ */
+export type VodPreheatOutput = {
+  prefetchId?: string;
+  status: string;
+  taskIds: string[];
+  results: Array<{ url: string; status: string }>;
+  quotaRemaining?: number;
+  url?: string;
+};
 
 /** How the step tells a prefetch's stage in the task log. */
 const STAGES: Record<Prefetch['status'], string> = {
@@ -48,7 +80,7 @@ export function createVodPreheatAction(options: {
   vod: VodPrefetchService;
   /** The portal's frontend, for the `url` output. */
   appBaseUrl: string;
-}) {
+}): TemplateAction<VodPreheatInput, VodPreheatOutput, 'v2'> {
   const { vod, appBaseUrl } = options;
   return createTemplateAction({
     id: 'vod:preheat',

@@ -9,30 +9,55 @@ import type {
   Quota,
 } from '../types';
 
-/** Where the vod backend is: Backstage's discovery, or anything with the same method. */
+/**
+ * Where the vod backend is: Backstage's discovery, or anything with the same method.
+ *
+ * @public
+ */
 export interface VodDiscovery {
+  /** The base URL of a plugin's API, e.g. `http://localhost:7007/api/vod`. */
   getBaseUrl(pluginId: string): Promise<string>;
 }
 
-/** Per-call options: a Backstage token (omit when `fetchApi` adds one itself); an abort signal. */
+/**
+ * Per-call options: a Backstage token (omit when `fetchApi` adds one itself); an abort signal.
+ *
+ * @public
+ */
 export interface VodRequestOptions {
+  /** A Backstage token, sent as the bearer. */
   token?: string;
+  /** Aborts the request. */
   signal?: AbortSignal;
 }
 
+/**
+ * Which prefetches `listPrefetches` returns: every filter given must match; newest first.
+ *
+ * @public
+ */
 export interface ListPrefetchesQuery {
+  /** Only those of this catalog entity. */
   entityRef?: string;
+  /** Only those of this VOD asset. */
   assetId?: string;
+  /** Only those on this VOD account of the portal. */
   account?: string;
+  /** Only those in this state. */
   status?: PrefetchStatus;
+  /** Only those started by this user or service, e.g. `user:default/guest`. */
   createdBy?: string;
+  /** How many, 1 to 100 (default 20). */
   limit?: number;
+  /** `nextCursor` of the previous page, for the next one. */
   cursor?: string;
 }
 
 /**
  * The vod backend's HTTP API for browsers and Node alike. Failures throw `ResponseError` with
  * the backend's error (its message names what was wrong).
+ *
+ * @public
  */
 export class VodApiClient {
   private readonly discovery: VodDiscovery;
@@ -47,6 +72,10 @@ export class VodApiClient {
       options.fetchApi?.fetch ?? ((input, init) => fetch(input, init));
   }
 
+  /**
+   * Records a prefetch (202): the backend checks it, spends its quota and sends it to VOD. The
+   * same `idempotencyKey` with the same request returns the first prefetch.
+   */
   createPrefetch(
     request: CreatePrefetchRequest,
     options: VodRequestOptions & { idempotencyKey?: string } = {},
@@ -93,6 +122,7 @@ export class VodApiClient {
     );
   }
 
+  /** A page of the prefetches the caller may read (`nextCursor` for the next one). */
   listPrefetches(
     query: ListPrefetchesQuery = {},
     options: VodRequestOptions = {},
@@ -108,6 +138,7 @@ export class VodApiClient {
     return this.request<Quota>(`/quota${searchOf(of)}`, options);
   }
 
+  /** The portal's VOD accounts (names, project ids, problems), never credentials. */
   getAccounts(options: VodRequestOptions = {}): Promise<AccountSummary[]> {
     return this.request<AccountSummary[]>('/accounts', options);
   }

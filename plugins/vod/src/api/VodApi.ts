@@ -16,7 +16,11 @@ export type VodApi = Pick<
   | 'getAccounts'
 >;
 
-/** @public */
+/**
+ * The vod backend's API in the frontend (a `VodApiClient` with the app's discovery and fetch).
+ *
+ * @public
+ */
 export const vodApiRef = createApiRef<VodApi>().with({
   id: 'plugin.vod',
   pluginId: 'vod',
