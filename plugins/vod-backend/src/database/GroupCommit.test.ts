@@ -67,4 +67,22 @@ describe('GroupCommit', () => {
       'A batch of 3 writes failed and is written one by one: Error: deadlock',
     );
   });
+
+  it('goes on writing when telling of a batch fails', async () => {
+    const logger = mockServices.logger.mock();
+    const commit = new GroupCommit<number, number>({
+      writeBatch: async inputs => inputs,
+      writeOne: async i => i,
+      written: () => {
+        throw new Error('listener broke');
+      },
+      maxBatch: 10,
+      logger,
+    });
+    await expect(commit.write(1)).resolves.toBe(1);
+    await expect(commit.write(2)).resolves.toBe(2);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'Telling of a written batch failed: Error: listener broke',
+    );
+  });
 });

@@ -52,7 +52,11 @@ export class GroupCommit<In, Out> {
         continue;
       }
       batch.forEach((b, i) => b.resolve(results[i]));
-      written?.(results);
+      try {
+        written?.(results);
+      } catch (error) {
+        logger?.warn(`Telling of a written batch failed: ${error}`);
+      }
     }
     this.flushing = false;
   }

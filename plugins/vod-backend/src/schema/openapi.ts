@@ -32,7 +32,7 @@ export const spec = {
     version: '1',
     description:
       'Huawei Cloud VOD CDN prefetch behind Backstage authentication. Every route but /health needs a Backstage user or service token.',
-    license: { name: 'UNLICENSED' },
+    license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     contact: {},
   },
   servers: [{ url: '/' }],

@@ -297,11 +297,13 @@ export class PrefetchService {
     credentials: BackstageCredentials,
   ): Promise<PrefetchList> {
     const [list, channel] = await Promise.all([
-      listPage(this.deps, filter, page, credentials),
+      listPage(this.deps, filter, page, credentials).then(async p => ({
+        ...p,
+        items: await this.withProgress(p.items),
+      })),
       this.channelOf(filter.entityRef, credentials),
     ]);
-    const items = await this.withProgress(list.items);
-    return { ...list, items, ...(channel && { channel }) };
+    return channel ? { ...list, channel } : list;
   }
 
   /**

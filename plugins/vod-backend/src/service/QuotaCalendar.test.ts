@@ -34,4 +34,20 @@ describe('QuotaCalendar', () => {
       calendar.resetsAt(Date.parse('2026-10-25T01:30:00Z')).toISOString(),
     ).toBe('2026-10-25T23:00:00.000Z');
   });
+
+  it("ends a day at the next day's first hour where daylight saving starts at midnight", () => {
+    // Santiago, 6 September 2026: 00:00 (UTC-4) becomes 01:00 (UTC-3), so that day starts at
+    // 01:00 = 04:00Z; the day before (5 September) ends there.
+    const calendar = new QuotaCalendar('America/Santiago');
+    expect(
+      calendar.resetsAt(Date.parse('2026-09-05T15:00:00Z')).toISOString(),
+    ).toBe('2026-09-06T04:00:00.000Z');
+    // And 6 September, a 23-hour day, ends at the midnight of 7 September (UTC-3).
+    expect(
+      calendar.resetsAt(Date.parse('2026-09-06T15:00:00Z')).toISOString(),
+    ).toBe('2026-09-07T03:00:00.000Z');
+    expect(calendar.dayOf(Date.parse('2026-09-06T03:59:59Z'))).toBe(
+      '2026-09-05',
+    );
+  });
 });

@@ -13,9 +13,15 @@ export class QuotaCalendar {
     return this.startOfDay(at).toISODate()!;
   }
 
-  /** When the quota day of `at` ends: the next midnight in the time zone. */
+  /**
+   * When the quota day of `at` ends: the start of the next day in the time zone (its midnight,
+   * or its first hour where daylight saving starts at midnight).
+   */
   resetsAt(at: number): Date {
-    return this.startOfDay(at).plus({ days: 1 }).toJSDate();
+    return DateTime.fromMillis(at, { zone: this.timeZone })
+      .plus({ days: 1 })
+      .startOf('day')
+      .toJSDate();
   }
 
   private startOfDay(at: number): DateTime {
