@@ -8,6 +8,8 @@ export const FRONTEND_URL =
   process.env.E2E_FRONTEND_URL ?? 'http://localhost:3000';
 export const BACKEND_URL =
   process.env.E2E_BACKEND_URL ?? 'http://localhost:7007';
+/** The VOD simulator the portal prefetches into (its `/admin` routes). */
+export const SIMULATOR_URL = 'http://127.0.0.1:18080';
 
 /** Debian's chromium, headless, with a fresh profile and no calls to the outside. */
 export async function openBrowser(): Promise<{

@@ -5,13 +5,13 @@ import {
   guestToken,
   openBrowser,
   signInAsGuest,
+  SIMULATOR_URL,
 } from './browser';
 
 // The Prefetch to CDN card and the prefetch page, as a person uses them: in Debian's chromium,
 // signed in as the demo's guest (a member of media-platform), against the portal and VOD
 // simulator that ./dev start runs. Screenshots of each step go to .ci-out/.
 
-const SIMULATOR_URL = 'http://127.0.0.1:18080';
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: `.ci-out/e2e-card-${name}.png`, fullPage: true });
 

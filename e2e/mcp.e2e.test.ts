@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { BACKEND_URL, guestToken } from './browser';
+import { BACKEND_URL, guestToken, SIMULATOR_URL } from './browser';
 
 // An MCP client (the SDK's own) against the demo portal's MCP server
 // (@backstage/plugin-mcp-actions-backend), reaching the vod actions with a Backstage token:
 // the guest's (a user, judged by the demo's permission policy) and the static external-access
 // tokens scripts/e2e.sh configures (services, limited by their access restrictions).
 
-const SIMULATOR_URL = 'http://127.0.0.1:18080';
 const TRAILER = 'resource:default/winter-launch-trailer-2026';
 /** Owned by content-operations: the guest (media-platform) may read it but not prefetch it. */
 const EPISODE = 'resource:default/coastlines-s01e01';

@@ -18,6 +18,7 @@ import {
   Quota,
   VOD_PREFETCHES_CHANNEL,
 } from '@mediaops/backstage-plugin-vod-common';
+import type { JsonObject } from '@backstage/types';
 import type { Request } from 'express';
 import type { PrefetchFilter, VodStore } from '../database/VodStore';
 import type { CatalogLookup } from './CatalogLookup';
@@ -66,68 +67,63 @@ export class PrefetchService {
     const { store, now, access } = this.deps;
     const createdBy = access.principalRef(credentials);
     // Audited from the start, so that a refused create says who asked for what, and why not.
-    const event = await this.audit('prefetch-create', input, createdBy, {
-      request: options.request,
-      severityLevel: 'medium',
-    });
-    try {
-      const target = await this.deps.targets.resolve(input, credentials);
-      const { account, entityRef, assetId, urls } = target;
-      const at = now();
-      const tasks = tasksOf(target);
-      const { idempotency } = options;
-      const result = await store.createPrefetch({
-        id: randomUUID(),
-        account: account.config.name,
-        projectId: account.config.projectId,
-        entityRef,
-        assetId,
-        urls,
-        createdBy,
-        now: at,
-        quotaDay: this.deps.quota.dayOf(at),
-        quotaLimit: account.config.dailyQuota,
-        tasks,
-        idempotency: idempotency && {
-          key: idempotency.key,
-          requestHash: hashRequest({
-            account: account.config.name,
-            entityRef,
-            assetId,
-            urls,
-          }),
-          expiresAt:
-            at + (idempotency.ttlMs ?? this.deps.config.idempotencyKeyTtlMs),
-        },
-      });
-      if (result.kind === 'key-conflict') {
-        throw new ConflictError(
-          'Idempotency-Key: this key was already used with a different request; use a new key',
-        );
-      }
-      if (result.kind === 'over-quota') {
-        throw this.overQuota(account.config, result.used, unitsOf(tasks), at);
-      }
-      await event.success({
-        meta: {
-          prefetchId: result.prefetch.id,
-          replayed: result.kind === 'replayed',
-          entityRef: entityRef ?? null,
+    const created = await this.audited(
+      'prefetch-create',
+      input,
+      createdBy,
+      { request: options.request, severityLevel: 'medium' },
+      async () => {
+        const target = await this.deps.targets.resolve(input, credentials);
+        const { account, entityRef, assetId, urls } = target;
+        const at = now();
+        const tasks = tasksOf(target);
+        const { idempotency } = options;
+        const result = await store.createPrefetch({
+          id: randomUUID(),
           account: account.config.name,
-        },
-      });
-      void this.deps.dispatcher.wake(account.config.name);
-      return {
-        prefetch: result.prefetch,
-        replayed: result.kind === 'replayed',
-      };
-    } catch (error) {
-      await event.fail({
-        error: error as Error,
-        meta: { reason: (error as Error).name ?? 'Error' },
-      });
-      throw error;
-    }
+          projectId: account.config.projectId,
+          entityRef,
+          assetId,
+          urls,
+          createdBy,
+          now: at,
+          quotaDay: this.deps.quota.dayOf(at),
+          quotaLimit: account.config.dailyQuota,
+          tasks,
+          idempotency: idempotency && {
+            key: idempotency.key,
+            requestHash: hashRequest({
+              account: account.config.name,
+              entityRef,
+              assetId,
+              urls,
+            }),
+            expiresAt:
+              at + (idempotency.ttlMs ?? this.deps.config.idempotencyKeyTtlMs),
+          },
+        });
+        if (result.kind === 'key-conflict') {
+          throw new ConflictError(
+            'Idempotency-Key: this key was already used with a different request; use a new key',
+          );
+        }
+        if (result.kind === 'over-quota') {
+          throw this.overQuota(account.config, result.used, unitsOf(tasks), at);
+        }
+        const replayed = result.kind === 'replayed';
+        return {
+          result: { prefetch: result.prefetch, replayed },
+          meta: {
+            prefetchId: result.prefetch.id,
+            replayed,
+            entityRef: entityRef ?? null,
+            account: account.config.name,
+          },
+        };
+      },
+    );
+    void this.deps.dispatcher.wake(created.prefetch.account);
+    return created;
   }
 
   /**
@@ -140,35 +136,33 @@ export class PrefetchService {
     options: { request?: Request } = {},
   ): Promise<PrefetchPlan> {
     // Audited too: a dry run says whether an entity or asset exists and may be prefetched.
-    const event = await this.audit(
+    return this.audited(
       'prefetch-plan',
       input,
       this.deps.access.principalRef(credentials),
       { request: options.request, severityLevel: 'low' },
+      async () => {
+        const plan = await this.planChecked(input, credentials);
+        return {
+          result: plan,
+          meta: { account: plan.account, units: plan.units },
+        };
+      },
     );
-    try {
-      const plan = await this.planChecked(input, credentials);
-      await event.success({
-        meta: { account: plan.account, units: plan.units },
-      });
-      return plan;
-    } catch (error) {
-      await event.fail({
-        error: error as Error,
-        meta: { reason: (error as Error).name ?? 'Error' },
-      });
-      throw error;
-    }
   }
 
-  /** An audit event of a create or a dry run, with who asked for what. */
-  private audit(
+  /**
+   * Runs a create or a dry run as one audit event, opened first with who asked for what: its
+   * success with `run`'s meta, or its failure with the reason.
+   */
+  private async audited<T>(
     eventId: 'prefetch-create' | 'prefetch-plan',
     input: CreatePrefetchInput,
     actor: string,
     options: { request?: Request; severityLevel: 'low' | 'medium' },
-  ) {
-    return this.deps.auditor.createEvent({
+    run: () => Promise<{ result: T; meta: JsonObject }>,
+  ): Promise<T> {
+    const event = await this.deps.auditor.createEvent({
       eventId,
       request: options.request,
       severityLevel: options.severityLevel,
@@ -182,6 +176,17 @@ export class PrefetchService {
         },
       },
     });
+    try {
+      const { result, meta } = await run();
+      await event.success({ meta });
+      return result;
+    } catch (error) {
+      await event.fail({
+        error: error as Error,
+        meta: { reason: (error as Error).name ?? 'Error' },
+      });
+      throw error;
+    }
   }
 
   private async planChecked(

@@ -12,6 +12,14 @@ const RECHECK_MS = 1_000;
 /** Waiting reads one caller may hold open at once; more are refused (429). */
 const MAX_WAITS_PER_CALLER = 20;
 
+/** How a waiting read waits: as whom, at most how long, at least how long for a change. */
+interface WaitOptions {
+  credentials: BackstageCredentials;
+  timeoutMs: number;
+  minWaitMs: number;
+  signal?: AbortSignal;
+}
+
 /**
  * Waiting reads (`GET /prefetches/:id?changedFrom=`): each answers when its prefetch changes, woken
  * by the changes this instance records (the store's announcements) and rechecking the database
@@ -38,12 +46,7 @@ export class PrefetchWaits {
   async waitForChange(
     id: string,
     seen: string,
-    options: {
-      credentials: BackstageCredentials;
-      timeoutMs: number;
-      minWaitMs: number;
-      signal?: AbortSignal;
-    },
+    options: WaitOptions,
   ): Promise<Prefetch> {
     const caller = this.deps.principalRef(options.credentials);
     const open = this.openWaits.get(caller) ?? 0;
@@ -68,12 +71,7 @@ export class PrefetchWaits {
   private async waitUntilChanged(
     id: string,
     seen: string,
-    options: {
-      credentials: BackstageCredentials;
-      timeoutMs: number;
-      minWaitMs: number;
-      signal?: AbortSignal;
-    },
+    options: WaitOptions,
   ): Promise<Prefetch> {
     const start = this.deps.now();
     let prefetch = await this.deps.prefetches.get(id, options.credentials);
