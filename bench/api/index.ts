@@ -333,7 +333,7 @@ async function directSignedCalls(
   durationMs: number,
 ): Promise<LoadResult> {
   // The same signed create the dispatcher sends, through the same client, straight to VOD.
-  const client = VodClient.create({
+  const client = new VodClient({
     endpoint: sim.url,
     projectId: PROJECT,
     auth: {

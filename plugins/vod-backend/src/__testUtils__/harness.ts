@@ -18,10 +18,9 @@ import {
 } from '@mediaops/vod-simulator';
 import request from 'supertest';
 import vodPlugin from '..';
+import { AK, PROJECT, SK } from './vodAccount';
 
-export const PROJECT = '0123456789abcdef0123456789abcdef';
-export const AK = 'QTWAOYTTINDUT2QVKYUC';
-export const SK = 'MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc';
+export { AK, PROJECT, SK };
 export const TRAILER_ASSET = 'f488337c31c8e4622f1590735b134c65';
 export const DOC_ASSET = '9db42f5e08c15edecd99a98da241994a';
 /** Published in VOD but named by no catalog entity. */

@@ -1,17 +1,22 @@
 import {
   vodCreatePrefetchResponseSchema,
-  vodErrorSchema,
   vodQueryPrefetchResponseSchema,
   MAX_URLS_PER_VOD_TASK,
   VodQueryPrefetchResponse,
 } from '@mediaops/backstage-plugin-vod-common';
 import { Dispatcher, Pool } from 'undici';
-import type { z } from 'zod';
 import { DEFAULT_TIMEOUTS, HttpAnswer, HttpTimeouts, sendHttp } from './http';
 import type { IamTokenProvider } from './IamTokenProvider';
 import { LimiterClock, RateLimiter, systemClock } from './RateLimiter';
 import { redactCredentials } from './redact';
 import { encodeRfc3986, signRequest, SigningCredentials } from './signer';
+import {
+  parseVodErrorBody,
+  parseVodResponse,
+  vodCallName,
+  vodHttpError,
+  VodOperation,
+} from './vodResponses';
 import { VodRequestError } from './VodRequestError';
 
 /** How the client authenticates: AK/SK signing, or an IAM user token. */
@@ -57,22 +62,6 @@ export interface CreatedTask {
   requestId?: string;
 }
 
-type Operation = 'create' | 'query';
-
-interface ClientParts {
-  endpoint: URL;
-  projectId: string;
-  auth: VodAuth;
-  timeouts: HttpTimeouts;
-  retry: RetryOptions;
-  limiters: Record<Operation, RateLimiter>;
-  dispatcher: Dispatcher;
-  ownsDispatcher: boolean;
-  clock: LimiterClock;
-  random: () => number;
-  logger?: VodClientOptions['logger'];
-}
-
 /**
  * Huawei Cloud VOD's CDN prefetch API for one account: `POST` and `GET
  * {endpoint}/v1.0/{project_id}/asset/preheating`, signed and rate-shaped. A create is one call,
@@ -83,46 +72,40 @@ export class VodClient {
   private readonly origin: string;
   private readonly basePath: string;
   private readonly host: string;
+  private readonly timeouts: HttpTimeouts;
+  private readonly retry: RetryOptions;
+  private readonly limiters: Record<VodOperation, RateLimiter>;
+  private readonly dispatcher: Dispatcher;
+  private readonly clock: LimiterClock;
+  private readonly random: () => number;
 
-  private constructor(private readonly parts: ClientParts) {
-    this.origin = parts.endpoint.origin;
-    this.basePath = parts.endpoint.pathname.replace(/\/+$/, '');
-    this.host = parts.endpoint.host;
-  }
-
-  static create(options: VodClientOptions): VodClient {
+  constructor(private readonly options: VodClientOptions) {
     const endpoint = new URL(options.endpoint);
-    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    const clock = options.clock ?? systemClock;
+    this.origin = endpoint.origin;
+    this.basePath = endpoint.pathname.replace(/\/+$/, '');
+    this.host = endpoint.host;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.retry = {
+      attempts: 3,
+      baseDelayMs: 200,
+      maxDelayMs: 5_000,
+      ...options.retry,
+    };
+    this.clock = options.clock ?? systemClock;
     const limiter = (perMinute: number | undefined, fallback: number) =>
-      new RateLimiter(perMinute ?? fallback, 60_000, clock);
-    return new VodClient({
-      endpoint,
-      projectId: options.projectId,
-      auth: options.auth,
-      timeouts,
-      retry: {
-        attempts: 3,
-        baseDelayMs: 200,
-        maxDelayMs: 5_000,
-        ...options.retry,
-      },
-      limiters: {
-        create: limiter(options.rateLimits?.createsPerMinute, 10),
-        query: limiter(options.rateLimits?.queriesPerMinute, 100),
-      },
-      dispatcher:
-        options.dispatcher ??
-        new Pool(endpoint.origin, {
-          connections: 8,
-          keepAliveTimeout: 30_000,
-          connect: { timeout: timeouts.connectMs },
-        }),
-      ownsDispatcher: !options.dispatcher,
-      clock,
-      random: options.random ?? Math.random,
-      logger: options.logger,
-    });
+      new RateLimiter(perMinute ?? fallback, 60_000, this.clock);
+    this.limiters = {
+      create: limiter(options.rateLimits?.createsPerMinute, 10),
+      query: limiter(options.rateLimits?.queriesPerMinute, 100),
+    };
+    this.dispatcher =
+      options.dispatcher ??
+      new Pool(endpoint.origin, {
+        connections: 8,
+        keepAliveTimeout: 30_000,
+        connect: { timeout: this.timeouts.connectMs },
+      });
+    this.random = options.random ?? Math.random;
   }
 
   /**
@@ -154,7 +137,7 @@ export class VodClient {
       signal,
       beforeSend,
     });
-    const parsed = parseAnswer(
+    const parsed = parseVodResponse(
       vodCreatePrefetchResponseSchema,
       answer,
       'create',
@@ -172,50 +155,55 @@ export class VodClient {
     options: { signal?: AbortSignal; spareOnly?: boolean } = {},
   ): Promise<VodQueryPrefetchResponse> {
     const query = `task_id=${encodeRfc3986(taskId)}`;
-    const what = 'VOD prefetch query';
+    const what = vodCallName('query');
     let tokenRetried = false;
     for (let attempt = 1; ; attempt++) {
       try {
         const answer = await this.attempt('query', query, undefined, options);
-        return parseAnswer(vodQueryPrefetchResponseSchema, answer, 'query');
+        return parseVodResponse(
+          vodQueryPrefetchResponseSchema,
+          answer,
+          'query',
+        );
       } catch (error) {
         if (!(error instanceof VodRequestError)) throw error;
         // A refused token was forgotten: one more try, at once, with a new one.
         if (
           error.httpStatus === 401 &&
           error.service === 'vod' &&
-          this.parts.auth.type === 'token' &&
+          this.options.auth.type === 'token' &&
           !tokenRetried
         ) {
           tokenRetried = true;
           attempt--;
           continue;
         }
-        if (attempt >= this.parts.retry.attempts || !isRetryableQuery(error)) {
+        if (attempt >= this.retry.attempts || !isRetryableQuery(error)) {
           throw error;
         }
         const delay = this.backoff(attempt, error);
-        this.parts.logger?.warn(
+        this.options.logger?.warn(
           this.redact(
             `${what} failed (${error.message}); try ${
               attempt + 1
             } in ${delay} ms`,
           ),
         );
-        await this.parts.clock.sleep(delay, options.signal);
+        await this.clock.sleep(delay, options.signal);
       }
     }
   }
 
   /** How long a create asked now would wait for its rate slot, in ms. */
   expectedCreateWait(): number {
-    return this.parts.limiters.create.expectedWait();
+    return this.limiters.create.expectedWait();
   }
 
   /** Closes the connection pool, if the client made it. */
   async close(): Promise<void> {
-    if (this.parts.ownsDispatcher) {
-      await this.parts.dispatcher.close();
+    // A dispatcher given in the options is its giver's to close.
+    if (!this.options.dispatcher) {
+      await this.dispatcher.close();
     }
   }
 
@@ -224,7 +212,7 @@ export class VodClient {
    * fetches a new one.
    */
   private async attempt(
-    operation: Operation,
+    operation: VodOperation,
     query: string,
     body: string | undefined,
     options: {
@@ -234,9 +222,8 @@ export class VodClient {
     },
   ): Promise<HttpAnswer> {
     const { signal, spareOnly, beforeSend } = options;
-    const what =
-      operation === 'create' ? 'VOD prefetch create' : 'VOD prefetch query';
-    const limiter = this.parts.limiters[operation];
+    const what = vodCallName(operation);
+    const limiter = this.limiters[operation];
     const slot = spareOnly
       ? limiter.spareSlot(Math.ceil(limiter.limit / 2))
       : await limiter.acquire(signal);
@@ -248,13 +235,13 @@ export class VodClient {
       slot.release(); // nothing was sent
       throw error;
     }
-    const answer = await sendHttp(this.parts.dispatcher, {
+    const answer = await sendHttp(this.dispatcher, {
       origin: this.origin,
       path: request.path,
       method: body === undefined ? 'GET' : 'POST',
       headers: request.headers,
       body,
-      timeouts: this.parts.timeouts,
+      timeouts: this.timeouts,
       // A create once written is never abandoned: only its answer tells whether VOD has it.
       signal: operation === 'query' ? signal : undefined,
       what,
@@ -263,9 +250,9 @@ export class VodClient {
     if (
       answer.status === 401 &&
       request.token &&
-      this.parts.auth.type === 'token'
+      this.options.auth.type === 'token'
     ) {
-      this.parts.auth.tokens.invalidate(request.token);
+      this.options.auth.tokens.invalidate(request.token);
     }
     throw this.httpError(answer, what, request.token);
   }
@@ -275,7 +262,7 @@ export class VodClient {
     body: string | undefined,
     signal?: AbortSignal,
   ) {
-    const { projectId, auth, clock } = this.parts;
+    const { projectId, auth } = this.options;
     const path = `${this.basePath}/v1.0/${encodeRfc3986(
       projectId,
     )}/asset/preheating`;
@@ -302,7 +289,7 @@ export class VodClient {
         body,
       },
       auth.credentials(),
-      new Date(clock.now()),
+      new Date(this.clock.now()),
     );
     return { path: pathAndQuery, headers: signed, token: undefined };
   }
@@ -312,7 +299,7 @@ export class VodClient {
    * call was sent with (forgotten already if VOD refused it).
    */
   private redact(text: string, sentToken?: string): string {
-    const { auth } = this.parts;
+    const { auth } = this.options;
     if (auth.type === 'token') {
       return redactCredentials(text, [auth.tokens.currentToken, sentToken]);
     }
@@ -325,49 +312,30 @@ export class VodClient {
     what: string,
     sentToken?: string,
   ): VodRequestError {
-    let errorCode: string | undefined;
-    let errorMessage: string | undefined;
-    try {
-      const parsed = vodErrorSchema.safeParse(JSON.parse(answer.text));
-      if (parsed.success) {
-        errorCode = parsed.data.error_code;
-        errorMessage = parsed.data.error_msg;
-      }
-    } catch {
-      // not JSON: keep the status alone
-    }
+    const refusal = parseVodErrorBody(answer.text);
+    const { errorCode } = refusal;
+    let { errorMessage } = refusal;
     if (errorMessage && /canonical\s*request/i.test(errorMessage)) {
       // API Gateway explains a signature refusal with the canonical request it computed: useful
       // for clock-skew and signing bugs, but only for whoever reads the debug log, and only
       // without the credential headers it echoes.
-      this.parts.logger?.debug(
+      this.options.logger?.debug(
         this.redact(`${what}: ${errorCode} ${errorMessage}`, sentToken),
       );
       errorMessage = errorMessage
         .replace(/[,;]?\s*canonical\s*request.*$/is, '')
         .trim();
     }
-    return new VodRequestError({
-      kind: 'http',
-      httpStatus: answer.status,
-      errorCode,
-      errorMessage,
-      requestId: answer.requestId,
-      message: `${what} failed with ${answer.status}${
-        errorCode ? ` ${errorCode}` : ''
-      }${errorMessage ? `: ${errorMessage}` : ''}`,
-      // API Gateway stopped these before VOD: throttled, or the credentials were refused.
-      mayHaveReachedVod: ![401, 403, 429].includes(answer.status),
-    });
+    return vodHttpError(answer, what, errorCode, errorMessage);
   }
 
   private backoff(attempt: number, error: VodRequestError): number {
-    const { retry, random } = this.parts;
+    const { retry } = this;
     const cap = Math.min(
       retry.maxDelayMs,
       retry.baseDelayMs * 2 ** (attempt - 1),
     );
-    const jittered = Math.floor(random() * cap);
+    const jittered = Math.floor(this.random() * cap);
     // After a throttling refusal wait at least a base delay, so the next try is not immediate.
     return error.isThrottled ? Math.max(jittered, retry.baseDelayMs) : jittered;
   }
@@ -381,28 +349,4 @@ function isRetryableQuery(error: VodRequestError): boolean {
     return error.httpStatus === 429 || (error.httpStatus ?? 0) >= 500;
   }
   return true;
-}
-
-function parseAnswer<T extends z.ZodType>(
-  schema: T,
-  answer: HttpAnswer,
-  operation: Operation,
-): z.output<T> {
-  let json: unknown;
-  try {
-    json = JSON.parse(answer.text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    throw new VodRequestError({
-      kind: 'invalid-response',
-      httpStatus: answer.status,
-      requestId: answer.requestId,
-      message: `VOD prefetch ${operation} answered ${answer.status} with a body that is not the documented one`,
-      mayHaveReachedVod: true,
-    });
-  }
-  return parsed.data;
 }

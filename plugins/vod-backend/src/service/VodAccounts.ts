@@ -67,7 +67,7 @@ export class VodAccounts {
         this.iam.set(account.name, tokens);
         auth = { type: 'token', tokens };
       }
-      const client = VodClient.create({
+      const client = new VodClient({
         endpoint: account.endpoint,
         projectId: account.projectId,
         auth,

@@ -1,21 +1,14 @@
 import { InputError } from '@backstage/errors';
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import {
-  accountNameSchema,
-  assetIdSchema,
   createPrefetchRequestSchema,
-  entityRefSchema,
   Prefetch,
   prefetchIdSchema,
   PrefetchStatus,
   prefetchStatusSchema,
 } from '@mediaops/backstage-plugin-vod-common';
 import type { PrefetchService } from './PrefetchService';
-import {
-  createdBySchema,
-  parse,
-  parseOptional as optional,
-} from './validation';
+import { parseInput, parseListFilter } from './validation';
 
 type Z = Parameters<
   Parameters<ActionsRegistryService['register']>[0]['schema']['input']
@@ -174,7 +167,7 @@ Give every intended prefetch its own idempotencyKey (required, e.g. a fresh UUID
     ],
     action: async ({ input, credentials }) => {
       const { idempotencyKey, dryRun, ...target } = input;
-      const request = parse(createPrefetchRequestSchema, target);
+      const request = parseInput(createPrefetchRequestSchema, target);
       if (dryRun) {
         const plan = await service.plan(request, credentials);
         return {
@@ -226,7 +219,7 @@ Give every intended prefetch its own idempotencyKey (required, e.g. a fresh UUID
       },
     ],
     action: async ({ input, credentials }) => {
-      const id = parse(prefetchIdSchema, input.id, 'id');
+      const id = parseInput(prefetchIdSchema, input.id, 'id');
       return {
         output: { prefetch: plain(await service.get(id, credentials)) },
       };
@@ -290,13 +283,7 @@ Give every intended prefetch its own idempotencyKey (required, e.g. a fresh UUID
     ],
     action: async ({ input, credentials }) => {
       const list = await service.list(
-        {
-          entityRef: optional(entityRefSchema, input.entityRef, 'entityRef'),
-          assetId: optional(assetIdSchema, input.assetId, 'assetId'),
-          account: optional(accountNameSchema, input.account, 'account'),
-          status: optional(prefetchStatusSchema, input.status, 'status'),
-          createdBy: optional(createdBySchema, input.createdBy, 'createdBy'),
-        },
+        parseListFilter(input),
         { limit: input.limit ?? 20, cursor: input.cursor },
         credentials,
       );

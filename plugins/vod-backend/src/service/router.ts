@@ -3,11 +3,9 @@ import type { HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   accountNameSchema,
-  assetIdSchema,
   createPrefetchRequestSchema,
   entityRefSchema,
   prefetchIdSchema,
-  prefetchStatusSchema,
 } from '@mediaops/backstage-plugin-vod-common';
 import type express from 'express';
 import { z } from 'zod';
@@ -15,11 +13,7 @@ import { spec } from '../schema/openapi';
 import type { PrefetchService } from './PrefetchService';
 import type { PrefetchWaits } from './PrefetchWaits';
 import { abortOnDisconnect } from './abortOnDisconnect';
-import {
-  createdBySchema,
-  parse,
-  parseOptional as optional,
-} from './validation';
+import { parseInput, parseListFilter, parseOptionalInput } from './validation';
 
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
@@ -57,8 +51,8 @@ export async function createRouter(options: {
 
   router.post('/prefetches', async (req, res) => {
     const credentials = await caller(req);
-    const input = parse(createPrefetchRequestSchema, req.body);
-    if (optional(booleanSchema, req.query.dryRun, 'dryRun')) {
+    const input = parseInput(createPrefetchRequestSchema, req.body);
+    if (parseOptionalInput(booleanSchema, req.query.dryRun, 'dryRun')) {
       res.json(await service.plan(input, credentials, { request: req }));
       return;
     }
@@ -79,13 +73,7 @@ export async function createRouter(options: {
     }
     res.json(
       await service.list(
-        {
-          entityRef: optional(entityRefSchema, q.entityRef, 'entityRef'),
-          assetId: optional(assetIdSchema, q.assetId, 'assetId'),
-          account: optional(accountNameSchema, q.account, 'account'),
-          status: optional(prefetchStatusSchema, q.status, 'status'),
-          createdBy: optional(createdBySchema, q.createdBy, 'createdBy'),
-        },
+        parseListFilter(q),
         { limit: pageSize, cursor: q.cursor },
         credentials,
       ),
@@ -96,13 +84,13 @@ export async function createRouter(options: {
     // Listening first: a caller who hangs up while being authenticated frees its wait at once.
     const signal = abortOnDisconnect(res);
     const credentials = await caller(req);
-    const id = parse(prefetchIdSchema, req.params.id, 'id');
-    const changedFrom = optional(
+    const id = parseInput(prefetchIdSchema, req.params.id, 'id');
+    const changedFrom = parseOptionalInput(
       fingerprintSchema,
       req.query.changedFrom,
       'changedFrom',
     );
-    const timeoutSeconds = optional(
+    const timeoutSeconds = parseOptionalInput(
       waitSecondsSchema,
       req.query.timeoutSeconds,
       'timeoutSeconds',
@@ -128,8 +116,12 @@ export async function createRouter(options: {
     res.json(
       await service.quota(
         {
-          account: optional(accountNameSchema, req.query.account, 'account'),
-          entityRef: optional(
+          account: parseOptionalInput(
+            accountNameSchema,
+            req.query.account,
+            'account',
+          ),
+          entityRef: parseOptionalInput(
             entityRefSchema,
             req.query.entityRef,
             'entityRef',

@@ -1,5 +1,12 @@
 import { InputError } from '@backstage/errors';
+import {
+  accountNameSchema,
+  assetIdSchema,
+  entityRefSchema,
+  prefetchStatusSchema,
+} from '@mediaops/backstage-plugin-vod-common';
 import { z } from 'zod';
+import type { PrefetchFilter } from '../database/VodStore';
 
 /** `urls[3].x` for the path `['urls', 3, 'x']`. */
 export function formatPath(path: PropertyKey[]): string {
@@ -11,7 +18,7 @@ export function formatPath(path: PropertyKey[]): string {
 }
 
 /** Validates with a vod-common schema; a failure is a 400 naming each field. */
-export function parse<T extends z.ZodType>(
+export function parseInput<T extends z.ZodType>(
   schema: T,
   value: unknown,
   field?: string,
@@ -30,13 +37,13 @@ export function parse<T extends z.ZodType>(
   return result.data;
 }
 
-/** `parse` for a value that may be left out. */
-export function parseOptional<T extends z.ZodType>(
+/** `parseInput` for a value that may be left out. */
+export function parseOptionalInput<T extends z.ZodType>(
   schema: T,
   value: unknown,
   field: string,
 ): z.output<T> | undefined {
-  return value === undefined ? undefined : parse(schema, value, field);
+  return value === undefined ? undefined : parseInput(schema, value, field);
 }
 
 /** The `createdBy` filter of a list: a user or service reference as recorded. */
@@ -44,3 +51,28 @@ export const createdBySchema = z
   .string()
   .min(1, { error: 'must not be empty' })
   .max(255, { error: 'must be at most 255 characters' });
+
+/** A list's filters, from the API's query or an action's input: each checked, a 400 naming it. */
+export function parseListFilter(input: {
+  entityRef?: unknown;
+  assetId?: unknown;
+  account?: unknown;
+  status?: unknown;
+  createdBy?: unknown;
+}): PrefetchFilter {
+  return {
+    entityRef: parseOptionalInput(
+      entityRefSchema,
+      input.entityRef,
+      'entityRef',
+    ),
+    assetId: parseOptionalInput(assetIdSchema, input.assetId, 'assetId'),
+    account: parseOptionalInput(accountNameSchema, input.account, 'account'),
+    status: parseOptionalInput(prefetchStatusSchema, input.status, 'status'),
+    createdBy: parseOptionalInput(
+      createdBySchema,
+      input.createdBy,
+      'createdBy',
+    ),
+  };
+}

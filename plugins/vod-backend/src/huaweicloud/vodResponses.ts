@@ -1,0 +1,85 @@
+import { vodErrorSchema } from '@mediaops/backstage-plugin-vod-common';
+import type { z } from 'zod';
+import type { HttpAnswer } from './http';
+import { VodRequestError } from './VodRequestError';
+
+/** One of the two calls of VOD's prefetch API. */
+export type VodOperation = 'create' | 'query';
+
+/** How errors and log lines name a call: `VOD prefetch create`, `VOD prefetch query`. */
+export function vodCallName(operation: VodOperation): string {
+  return `VOD prefetch ${operation}`;
+}
+
+/**
+ * The body of a 2xx answer, held to VOD's documented response schema. Any other body (not JSON,
+ * or missing a field the schema needs) is an `invalid-response` error.
+ */
+export function parseVodResponse<T extends z.ZodType>(
+  schema: T,
+  answer: HttpAnswer,
+  operation: VodOperation,
+): z.output<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(answer.text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new VodRequestError({
+      kind: 'invalid-response',
+      httpStatus: answer.status,
+      requestId: answer.requestId,
+      message: `${vodCallName(operation)} answered ${
+        answer.status
+      } with a body that is not the documented one`,
+      mayHaveReachedVod: true,
+    });
+  }
+  return parsed.data;
+}
+
+/**
+ * The code and message of a refusal's body, VOD's or API Gateway's (`error_code`, `error_msg`);
+ * neither when the body is not of that shape (an HTML error page, say).
+ */
+export function parseVodErrorBody(text: string): {
+  errorCode?: string;
+  errorMessage?: string;
+} {
+  try {
+    const parsed = vodErrorSchema.safeParse(JSON.parse(text));
+    if (parsed.success) {
+      return {
+        errorCode: parsed.data.error_code,
+        errorMessage: parsed.data.error_msg,
+      };
+    }
+  } catch {
+    // not JSON: keep the status alone
+  }
+  return {};
+}
+
+/** A non-2xx answer as the error the caller gets. */
+export function vodHttpError(
+  answer: HttpAnswer,
+  what: string,
+  errorCode: string | undefined,
+  errorMessage: string | undefined,
+): VodRequestError {
+  return new VodRequestError({
+    kind: 'http',
+    httpStatus: answer.status,
+    errorCode,
+    errorMessage,
+    requestId: answer.requestId,
+    message: `${what} failed with ${answer.status}${
+      errorCode ? ` ${errorCode}` : ''
+    }${errorMessage ? `: ${errorMessage}` : ''}`,
+    // API Gateway stopped these before VOD: throttled, or the credentials were refused.
+    mayHaveReachedVod: ![401, 403, 429].includes(answer.status),
+  });
+}
