@@ -9,7 +9,10 @@ import {
   isResourcePermission,
 } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import type { BackendFeature } from '@backstage/backend-plugin-api';
+import type {
+  BackendFeature,
+  BackstageCredentials,
+} from '@backstage/backend-plugin-api';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import {
   SimulatedAccount,
@@ -125,13 +128,11 @@ function decideConditional(
 
 /** Every decision asked, as "<user> <permission>" (resource-less ones prefixed "conditional"). */
 export const permissionChecks: string[] = [];
-const userOf = (credentials: { principal: unknown }) => {
-  const principal = credentials.principal as {
-    type: string;
-    userEntityRef?: string;
-  };
-  return principal.type === 'user' ? principal.userEntityRef : undefined;
-};
+const authService = mockServices.auth();
+const userOf = (credentials: BackstageCredentials) =>
+  authService.isPrincipal(credentials, 'user')
+    ? credentials.principal.userEntityRef
+    : undefined;
 const permissions = mockServices.permissions.mock({
   authorize: async (requests, options) => {
     const user = userOf(options.credentials);

@@ -4,14 +4,7 @@ import type {
   BackstageCredentials,
 } from '@backstage/backend-plugin-api';
 import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-} from '@backstage/errors';
-import {
   getVodAccount,
-  MAX_URLS_PER_VOD_TASK,
   Prefetch,
   PrefetchList,
   PrefetchPlan,
@@ -24,12 +17,16 @@ import type { PrefetchFilter, VodStore } from '../database/VodStore';
 import type { CatalogLookup } from './CatalogLookup';
 import type { VodConfig } from './config';
 import type { Dispatcher } from './Dispatcher';
-import { QuotaExceededError } from './errors';
+import { refuse } from './errors';
 import { listPage } from './listPage';
 import type { PrefetchAccess } from './PrefetchAccess';
 import type { PrefetchSignals } from './PrefetchSignals';
 import type { QuotaLedger } from './QuotaLedger';
-import type { CreatePrefetchInput, TargetResolver } from './TargetResolver';
+import type {
+  CreatePrefetchInput,
+  ResolvedTarget,
+  TargetResolver,
+} from './TargetResolver';
 import type { VodAccounts } from './VodAccounts';
 
 export interface PrefetchServiceDeps {
@@ -64,8 +61,7 @@ export class PrefetchService {
       request?: Request;
     } = {},
   ): Promise<{ prefetch: Prefetch; replayed: boolean }> {
-    const { store, now, access } = this.deps;
-    const createdBy = access.principalRef(credentials);
+    const createdBy = this.deps.access.principalRef(credentials);
     // Audited from the start, so that a refused create says who asked for what, and why not.
     const created = await this.audited(
       'prefetch-create',
@@ -74,56 +70,71 @@ export class PrefetchService {
       { request: options.request, severityLevel: 'medium' },
       async () => {
         const target = await this.deps.targets.resolve(input, credentials);
-        const { account, entityRef, assetId, urls } = target;
-        const at = now();
-        const tasks = tasksOf(target);
-        const { idempotency } = options;
-        const result = await store.createPrefetch({
-          id: randomUUID(),
-          account: account.config.name,
-          projectId: account.config.projectId,
-          entityRef,
-          assetId,
-          urls,
+        const recorded = await this.record(
+          target,
           createdBy,
-          now: at,
-          quotaDay: this.deps.quota.dayOf(at),
-          quotaLimit: account.config.dailyQuota,
-          tasks,
-          idempotency: idempotency && {
-            key: idempotency.key,
-            requestHash: hashRequest({
-              account: account.config.name,
-              entityRef,
-              assetId,
-              urls,
-            }),
-            expiresAt:
-              at + (idempotency.ttlMs ?? this.deps.config.idempotencyKeyTtlMs),
-          },
-        });
-        if (result.kind === 'key-conflict') {
-          throw new ConflictError(
-            'Idempotency-Key: this key was already used with a different request; use a new key',
-          );
-        }
-        if (result.kind === 'over-quota') {
-          throw this.overQuota(account.config, result.used, unitsOf(tasks), at);
-        }
-        const replayed = result.kind === 'replayed';
+          options.idempotency,
+        );
         return {
-          result: { prefetch: result.prefetch, replayed },
+          result: recorded,
           meta: {
-            prefetchId: result.prefetch.id,
-            replayed,
-            entityRef: entityRef ?? null,
-            account: account.config.name,
+            prefetchId: recorded.prefetch.id,
+            replayed: recorded.replayed,
+            entityRef: target.entityRef ?? null,
+            account: target.account.config.name,
           },
         };
       },
     );
     void this.deps.dispatcher.wake(created.prefetch.account);
     return created;
+  }
+
+  /**
+   * Records a target as a pending prefetch with its VOD calls, its quota and its idempotency key,
+   * in one transaction (the outbox); or the prefetch a repeated key was first used for.
+   */
+  private async record(
+    target: ResolvedTarget,
+    createdBy: string,
+    idempotency: { key: string; ttlMs?: number } | undefined,
+  ): Promise<{ prefetch: Prefetch; replayed: boolean }> {
+    const { account, entityRef, assetId, urls, tasks } = target;
+    const at = this.deps.now();
+    const result = await this.deps.store.createPrefetch({
+      id: randomUUID(),
+      account: account.config.name,
+      projectId: account.config.projectId,
+      entityRef,
+      assetId,
+      urls,
+      createdBy,
+      now: at,
+      quotaDay: this.deps.quota.dayOf(at),
+      quotaLimit: account.config.dailyQuota,
+      tasks,
+      idempotency: idempotency && {
+        key: idempotency.key,
+        requestHash: hashRequest({
+          account: account.config.name,
+          entityRef,
+          assetId,
+          urls,
+        }),
+        expiresAt:
+          at + (idempotency.ttlMs ?? this.deps.config.idempotencyKeyTtlMs),
+      },
+    });
+    if (result.kind === 'key-conflict') throw refuse.keyReused();
+    if (result.kind === 'over-quota') {
+      throw refuse.quotaUsedUp(
+        account.config,
+        result.used,
+        target.units,
+        this.deps.quota.resetsAt(at),
+      );
+    }
+    return { prefetch: result.prefetch, replayed: result.kind === 'replayed' };
   }
 
   /**
@@ -194,9 +205,7 @@ export class PrefetchService {
     credentials: BackstageCredentials,
   ): Promise<PrefetchPlan> {
     const target = await this.deps.targets.resolve(input, credentials);
-    const { account, entityRef, assetId, urls } = target;
-    const tasks = tasksOf(target);
-    const units = unitsOf(tasks);
+    const { account, entityRef, assetId, urls, tasks, units } = target;
     const at = this.deps.now();
     const quota = await this.deps.quota.quota(
       account.config.name,
@@ -209,15 +218,10 @@ export class PrefetchService {
         'allowed'
       : await this.deps.access.mayReadAccounts(credentials);
     if (units > quota.remaining) {
+      const resets = this.deps.quota.resetsAt(at);
       throw mayReadQuota
-        ? this.overQuota(account.config, quota.used, units, at)
-        : new QuotaExceededError(
-            `The daily prefetch quota of account ${
-              account.config.name
-            } cannot take this prefetch of ${units}. It resets at ${this.deps.quota
-              .resetsAt(at)
-              .toISOString()}.`,
-          );
+        ? refuse.quotaUsedUp(account.config, quota.used, units, resets)
+        : refuse.quotaCannotTake(account.config.name, units, resets);
     }
     return {
       dryRun: true,
@@ -231,39 +235,13 @@ export class PrefetchService {
     };
   }
 
-  private overQuota(
-    account: { name: string; dailyQuota: number },
-    used: number,
-    units: number,
-    at: number,
-  ) {
-    return new QuotaExceededError(
-      `The daily prefetch quota of account ${
-        account.name
-      } is used up: ${used} of ${
-        account.dailyQuota
-      } used, this prefetch needs ${units}. It resets at ${this.deps.quota
-        .resetsAt(at)
-        .toISOString()}.`,
-    );
-  }
-
   async get(id: string, credentials: BackstageCredentials): Promise<Prefetch> {
     const prefetch = await this.deps.store.getPrefetch(id);
     const access = prefetch
       ? await this.deps.access.readAccess(prefetch, credentials)
       : 'hidden';
-    if (access === 'hidden')
-      throw new NotFoundError(`There is no prefetch ${id}`);
-    if (access === 'denied') {
-      throw new NotAllowedError(
-        prefetch!.entityRef
-          ? `You may not see the prefetches of ${
-              prefetch!.entityRef
-            } (vod.prefetch.read)`
-          : 'You may not see prefetches that belong to no catalog entity and that you did not start (vod.prefetch.adhoc.read)',
-      );
-    }
+    if (access === 'hidden') throw refuse.noPrefetch(id);
+    if (access === 'denied') throw refuse.mayNotRead(prefetch!.entityRef);
     return (await this.withProgress([prefetch!]))[0];
   }
 
@@ -341,13 +319,11 @@ export class PrefetchService {
         credentials,
       );
     } else if (!(await this.deps.access.mayReadAccounts(credentials))) {
-      throw mayNotReadAccounts();
+      throw refuse.mayNotReadAccounts();
     }
     name ??= this.deps.accounts.defaultAccount;
     const account = this.deps.accounts.get(name);
-    if (!account) {
-      throw new InputError(`account: there is no VOD account named "${name}"`);
-    }
+    if (!account) throw refuse.unknownAccount(name);
     return this.deps.quota.quota(
       name,
       account.config.dailyQuota,
@@ -357,7 +333,7 @@ export class PrefetchService {
 
   async accounts(credentials: BackstageCredentials) {
     if (!(await this.deps.access.mayReadAccounts(credentials))) {
-      throw mayNotReadAccounts();
+      throw refuse.mayNotReadAccounts();
     }
     return this.deps.accounts.summaries();
   }
@@ -372,51 +348,14 @@ export class PrefetchService {
       this.deps.catalog.entity(ref),
       this.deps.access.entityReadAccess(ref, credentials),
     ]);
-    if (!entity || access === 'hidden') {
-      throw new NotFoundError(
-        `entityRef: there is no entity ${ref} (or you may not see it)`,
-      );
-    }
-    if (access === 'denied') {
-      throw new NotAllowedError(
-        `You may not see the prefetches of ${ref} (vod.prefetch.read)`,
-      );
-    }
+    if (!entity || access === 'hidden') throw refuse.noEntity(ref);
+    if (access === 'denied') throw refuse.mayNotRead(ref);
     const name = getVodAccount(entity) ?? this.deps.accounts.defaultAccount;
     if (asked !== undefined && asked !== name) {
-      throw new InputError(
-        `account: ${ref} is prefetched with account ${name}`,
-      );
+      throw refuse.notItsAccount(ref, name, { advise: false });
     }
     return name;
   }
-}
-
-function mayNotReadAccounts() {
-  return new NotAllowedError(
-    'You may not see the VOD accounts or their quota (vod.prefetch.read or vod.prefetch.adhoc.read)',
-  );
-}
-
-/** The VOD calls of a target: an asset in one, URLs 10 a call; a unit per asset or URL. */
-function tasksOf(target: { assetId?: string; urls?: string[] }) {
-  return target.assetId
-    ? [{ units: 1 }]
-    : chunk(target.urls!, MAX_URLS_PER_VOD_TASK).map(part => ({
-        urls: part,
-        units: part.length,
-      }));
-}
-
-function unitsOf(tasks: Array<{ units: number }>): number {
-  return tasks.reduce((sum, t) => sum + t.units, 0);
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size)
-    out.push(items.slice(i, i + size));
-  return out;
 }
 
 function hashRequest(request: object): string {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import type {
   PrefetchUrlResult,
   VodCreatePrefetchRequest,
@@ -10,6 +9,7 @@ import { isTerminal, NO_ANSWER_CODE, NOT_SENT_CODE } from '../database/status';
 import type { TaskState, VodStore } from '../database/VodStore';
 import type { VodConfig } from './config';
 import type { Dispatcher } from './Dispatcher';
+import { refuse } from './errors';
 import type { PrefetchAccess } from './PrefetchAccess';
 import type { PrefetchService } from './PrefetchService';
 import type { VodAccount, VodAccounts } from './VodAccounts';
@@ -72,11 +72,7 @@ export class SeedPrefetches {
   /** The account whose project id is in the path. */
   account(projectId: string): VodAccount {
     const account = this.deps.accounts.byProjectId(projectId);
-    if (!account) {
-      throw new NotFoundError(
-        `No VOD account of this portal has project ${projectId}`,
-      );
-    }
+    if (!account) throw refuse.noProjectAccount(projectId);
     return account;
   }
 
@@ -192,20 +188,10 @@ export class SeedPrefetches {
   ): Promise<{ task_id: string; preheating_results: PrefetchUrlResult[] }> {
     const { store, access, now, config } = this.deps;
     const task = await store.findVodTask(account.config.name, taskId);
-    const unknown = () =>
-      new NotFoundError(
-        `task_id: no prefetch of this portal has VOD task ${taskId}`,
-      );
-    if (!task) throw unknown();
+    if (!task) throw refuse.noVodTask(taskId);
     const readable = await access.readAccess(task, credentials);
-    if (readable === 'hidden') throw unknown();
-    if (readable === 'denied') {
-      throw new NotAllowedError(
-        task.entityRef
-          ? `You may not see the prefetches of ${task.entityRef} (vod.prefetch.read)`
-          : 'You may not see prefetches that belong to no catalog entity and that you did not start (vod.prefetch.adhoc.read)',
-      );
-    }
+    if (readable === 'hidden') throw refuse.noVodTask(taskId);
+    if (readable === 'denied') throw refuse.mayNotRead(task.entityRef);
     const fresh =
       isTerminal(task.status) ||
       (task.polledAt !== undefined &&

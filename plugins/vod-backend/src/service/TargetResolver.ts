@@ -1,18 +1,17 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   getVodAccount,
   getVodAssetId,
   isUrlOfAsset,
-  VOD_ACCOUNT_ANNOTATION,
-  VOD_ASSET_ID_ANNOTATION,
+  MAX_URLS_PER_VOD_TASK,
   vodPrefetchAdhocCreatePermission,
   vodPrefetchCreatePermission,
 } from '@mediaops/backstage-plugin-vod-common';
 import type { CatalogLookup } from './CatalogLookup';
+import { refuse } from './errors';
 import type { PermissionDecisions } from './PermissionDecisions';
 import type { VodAccount, VodAccounts } from './VodAccounts';
 
@@ -32,66 +31,14 @@ export interface PrefetchTarget {
   urls?: string[];
 }
 
-const { ALLOW } = AuthorizeResult;
+/** A target with the VOD calls it takes: an asset in one, URLs 10 a call; a unit per asset or URL. */
+export interface ResolvedTarget extends PrefetchTarget {
+  tasks: Array<{ urls?: string[]; units: number }>;
+  /** The quota the target takes: its tasks' units. */
+  units: number;
+}
 
-/**
- * Every refusal of a create, worded in one place. An entity the caller may not see is never
- * named: "no such entity" and "an entity you may not see" read the same.
- */
-const refuse = {
-  noEntity: (ref: string) =>
-    new NotFoundError(
-      `entityRef: there is no entity ${ref} (or you may not see it)`,
-    ),
-  noAnnotation: (ref: string) =>
-    new InputError(
-      `entityRef: ${ref} has no valid ${VOD_ASSET_ID_ANNOTATION} annotation (32 hexadecimal characters)`,
-    ),
-  notItsAsset: (ref: string, asked: string, assetId: string) =>
-    new InputError(
-      `assetId: ${asked} is not the asset of ${ref} (${assetId}); leave assetId out to prefetch the entity's asset`,
-    ),
-  unknownEntityAccount: (ref: string, name: string) =>
-    new InputError(
-      `entityRef: ${ref} names VOD account "${name}" in ${VOD_ACCOUNT_ANNOTATION}, which is not configured`,
-    ),
-  notItsAccount: (ref: string, name: string) =>
-    new InputError(
-      `account: ${ref} is prefetched with account ${name}; leave account out or name ${name}`,
-    ),
-  unknownAccount: (name: string) =>
-    new InputError(`account: there is no VOD account named "${name}"`),
-  mayNotCreate: (ref: string) =>
-    new NotAllowedError(`You may not prefetch ${ref} (vod.prefetch.create)`),
-  mayNotCreateHidden: (assetId: string) =>
-    new NotAllowedError(
-      `You may not prefetch asset ${assetId}: it belongs to a catalog entity you may not prefetch (vod.prefetch.create)`,
-    ),
-  ambiguousAsset: (assetId: string) =>
-    new NotAllowedError(
-      `You may not prefetch asset ${assetId} by its id: more than one catalog entity names it, so it counts as belonging to none (vod.prefetch.adhoc.create); prefetch the entity you mean by entityRef`,
-    ),
-  mayNotAdhoc: () =>
-    new NotAllowedError(
-      'You may not prefetch assets or URLs that belong to no catalog entity (vod.prefetch.adhoc.create)',
-    ),
-  foreignUrl: (ref: string, index: number, url: string, assetId: string) =>
-    new NotAllowedError(
-      `urls[${index}]: ${url} is not a URL of ${ref}'s asset (/asset/${assetId}/…); prefetching other URLs needs vod.prefetch.adhoc.create`,
-    ),
-  tooManyUrls: (max: number, count: number) =>
-    new InputError(`urls: at most ${max} URLs per prefetch, got ${count}`),
-  assetsOnly: (account: string) =>
-    new InputError(
-      `urls: account ${account} allows no URL prefetches, only assets`,
-    ),
-  outsideAllowList: (index: number, url: string, account: VodAccount) =>
-    new InputError(
-      `urls[${index}]: ${url} is outside the URLs account ${
-        account.config.name
-      } may prefetch (${account.config.allowedUrls.spelled.join(', ')})`,
-    ),
-};
+const { ALLOW } = AuthorizeResult;
 
 /**
  * Turns a create request into its target and checks the caller may prefetch it (DESIGN.md,
@@ -114,7 +61,21 @@ export class TargetResolver {
     },
   ) {}
 
+  /** The checked target of a create request, with the VOD calls it takes. */
   async resolve(
+    input: CreatePrefetchInput,
+    credentials: BackstageCredentials,
+  ): Promise<ResolvedTarget> {
+    const target = await this.checkedTarget(input, credentials);
+    const tasks = tasksOf(target);
+    return {
+      ...target,
+      tasks,
+      units: tasks.reduce((sum, t) => sum + t.units, 0),
+    };
+  }
+
+  private async checkedTarget(
     input: CreatePrefetchInput,
     credentials: BackstageCredentials,
   ): Promise<PrefetchTarget> {
@@ -225,7 +186,7 @@ export class TargetResolver {
     const account = this.deps.accounts.get(name);
     if (!account) throw refuse.unknownEntityAccount(ref, name);
     if (asked !== undefined && asked !== name) {
-      throw refuse.notItsAccount(ref, name);
+      throw refuse.notItsAccount(ref, name, { advise: true });
     }
     return account;
   }
@@ -240,4 +201,15 @@ export class TargetResolver {
     });
     return urls;
   }
+}
+
+function tasksOf(target: PrefetchTarget): ResolvedTarget['tasks'] {
+  if (target.assetId) return [{ units: 1 }];
+  const urls = target.urls!;
+  const tasks: ResolvedTarget['tasks'] = [];
+  for (let i = 0; i < urls.length; i += MAX_URLS_PER_VOD_TASK) {
+    const part = urls.slice(i, i + MAX_URLS_PER_VOD_TASK);
+    tasks.push({ urls: part, units: part.length });
+  }
+  return tasks;
 }
