@@ -8,7 +8,7 @@ import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { vodPermissions } from '@mediaops/backstage-plugin-vod-common';
 import { DatabaseVodStore } from './database/DatabaseVodStore';
 import { CatalogLookup } from './service/CatalogLookup';
-import { keysNeedingRestart, readVodConfig } from './service/config';
+import { readVodConfig, watchVodConfig } from './service/config';
 import { Dispatcher } from './service/Dispatcher';
 import { Housekeeping } from './service/Housekeeping';
 import { PermissionDecisions } from './service/PermissionDecisions';
@@ -67,24 +67,9 @@ export const vodPlugin = createBackendPlugin({
         });
         store.onChange(changes => signals.changed(changes));
         const accounts = VodAccounts.fromConfig(vodConfig, { logger });
-        // Credentials, quotas and allow-lists apply without a restart; more is refused whole.
-        config.subscribe?.(() => {
-          try {
-            const next = readVodConfig(config);
-            accounts.applyConfig(next);
-            const later = keysNeedingRestart(vodConfig, next);
-            if (later.length > 0) {
-              logger.warn(
-                `new config taken for the accounts; ${later.join(
-                  ', ',
-                )} apply after a restart`,
-              );
-            }
-          } catch (error) {
-            logger.error(
-              `new config rejected, keeping the one in use: ${error}`,
-            );
-          }
+        watchVodConfig(config, vodConfig, {
+          apply: next => accounts.applyConfig(next),
+          logger,
         });
 
         const quota = new QuotaLedger(store, vodConfig.quotaTimeZone);

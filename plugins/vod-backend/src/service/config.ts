@@ -1,3 +1,4 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
 import type { HttpTimeouts } from '../huaweicloud/http';
@@ -92,6 +93,39 @@ export function keysNeedingRestart(
         JSON.stringify(after[key as keyof typeof after]),
     )
     .map(key => `vod.${key}`);
+}
+
+/**
+ * Follows changes of the config: each new `vod.*` is read and given to `apply`, which takes what
+ * applies without a restart (the accounts' credentials, quotas and allow-lists) and throws on
+ * more. A config that cannot be read or applied is rejected whole, and the one in use stays; the
+ * keys whose new value waits for a restart are named.
+ */
+export function watchVodConfig(
+  root: Config,
+  current: VodConfig,
+  options: {
+    apply: (next: VodConfig) => void;
+    logger: Pick<LoggerService, 'warn' | 'error'>;
+  },
+): void {
+  const { apply, logger } = options;
+  root.subscribe?.(() => {
+    try {
+      const next = readVodConfig(root);
+      apply(next);
+      const later = keysNeedingRestart(current, next);
+      if (later.length > 0) {
+        logger.warn(
+          `new config taken for the accounts; ${later.join(
+            ', ',
+          )} apply after a restart`,
+        );
+      }
+    } catch (error) {
+      logger.error(`new config rejected, keeping the one in use: ${error}`);
+    }
+  });
 }
 
 /** Reads and checks `vod.*`. Missing or malformed keys fail start-up, naming the key. */
