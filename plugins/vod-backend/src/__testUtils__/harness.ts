@@ -176,6 +176,35 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+/**
+ * The harness of the calling `describe` (or file): started in its `beforeAll`, stopped in its
+ * `afterAll`. Its members are for the tests and the hooks that run after that start.
+ */
+export function useHarness(
+  options?: Parameters<typeof startHarness>[0],
+): Harness {
+  let started: Harness | undefined;
+  const harness = () => {
+    if (!started) throw new Error('the harness starts in beforeAll');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startHarness(options);
+  });
+  afterAll(() => started?.stop());
+  return {
+    get sim() {
+      return harness().sim;
+    },
+    get server() {
+      return harness().server;
+    },
+    http: () => harness().http(),
+    waitFor: (id, done) => harness().waitFor(id, done),
+    stop: () => harness().stop(),
+  };
+}
+
 export async function startHarness(
   options: {
     vod?: Record<string, unknown>;
