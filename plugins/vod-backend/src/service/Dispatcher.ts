@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { OutboxTask, VodStore } from '../database/VodStore';
 import { VodRequestError } from '../huaweicloud/VodRequestError';
-import type { QuotaLedger } from './QuotaLedger';
+import type { QuotaLedger } from '../quota/QuotaLedger';
 import type { VodAccount, VodAccounts } from './VodAccounts';
 
 /** What became of one attempt to send a task. */

@@ -5,10 +5,10 @@ import type { Knex } from 'knex';
 import { DatabaseVodStore } from '../database/DatabaseVodStore';
 import type { NewPrefetch, VodStore } from '../database/VodStore';
 import { systemClock } from '../huaweicloud/RateLimiter';
+import { QuotaLedger } from '../quota/QuotaLedger';
 import { readVodConfig } from './config';
 import { Dispatcher } from './Dispatcher';
 import { Poller } from './Poller';
-import { QuotaLedger } from './QuotaLedger';
 import { VodAccounts } from './VodAccounts';
 
 // The dispatcher and the poller on the real store (SQLite) against the simulator over HTTP, all

@@ -1,0 +1,185 @@
+// Following VOD tasks: which are due for a poll, what a poll heard, and a task's state change.
+import type { PrefetchUrlResult } from '@mediaops/backstage-plugin-vod-common';
+import type { Knex } from 'knex';
+import type { Row } from './rows';
+import {
+  isTerminal,
+  prefetchStatusFromTasks,
+  TaskStatus,
+  taskStatusFromResults,
+} from './status';
+import type { StoreContext } from './storeContext';
+import type { OpenTask } from './VodStore';
+
+export async function dueForPolling(
+  ctx: StoreContext,
+  now: number,
+  limit: number,
+): Promise<OpenTask[]> {
+  const rows = await ctx
+    .db('vod_tasks')
+    .join('vod_prefetches', 'vod_prefetches.id', 'vod_tasks.prefetch_id')
+    .where('vod_tasks.status', 'processing')
+    .andWhere('vod_tasks.next_poll_at', '<=', now)
+    .orderBy('vod_tasks.next_poll_at')
+    .limit(limit)
+    .select(
+      'vod_tasks.id as row_id',
+      'vod_tasks.prefetch_id',
+      'vod_tasks.task_id',
+      'vod_tasks.poll_count',
+      'vod_tasks.sent_at',
+      'vod_prefetches.account',
+    );
+  return rows.map(row => ({
+    rowId: Number(row.row_id),
+    prefetchId: row.prefetch_id,
+    account: row.account,
+    taskId: row.task_id,
+    pollCount: Number(row.poll_count),
+    sentAt: Number(row.sent_at),
+  }));
+}
+
+export async function recordPoll(
+  ctx: StoreContext,
+  rowId: number,
+  results: PrefetchUrlResult[],
+  now: number,
+  nextPollAt?: number,
+): Promise<void> {
+  await ctx.transaction(async trx => {
+    const status = taskStatusFromResults(results);
+    const schedule: Row =
+      nextPollAt === undefined
+        ? {}
+        : { next_poll_at: nextPollAt, poll_count: trx.raw('poll_count + 1') };
+    // Most polls of a running task hear nothing new: no rewrite of its results, no signal.
+    const unchanged =
+      status === 'processing' &&
+      sameResults(
+        await trx('vod_task_results')
+          .where({ task_row_id: rowId })
+          .select('url', 'status'),
+        results,
+      );
+    const updated = await updateTask(
+      ctx,
+      trx,
+      rowId,
+      now,
+      {
+        status,
+        polled_at: now,
+        ...schedule,
+        ...(isTerminal(status) && { next_poll_at: null }),
+      },
+      { status: 'processing' },
+      !unchanged,
+    );
+    if (!updated || unchanged) return;
+    await trx('vod_task_results').where({ task_row_id: rowId }).delete();
+    if (results.length) {
+      await trx('vod_task_results').insert(
+        results.map(r => ({
+          task_row_id: rowId,
+          url: r.url,
+          status: r.status,
+        })),
+      );
+    }
+  });
+}
+
+export async function deferPoll(
+  ctx: StoreContext,
+  rowId: number,
+  nextPollAt: number,
+  now: number,
+): Promise<void> {
+  await ctx
+    .db('vod_tasks')
+    .where({ id: rowId, status: 'processing' })
+    .update({
+      next_poll_at: nextPollAt,
+      poll_count: ctx.db.raw('poll_count + 1'),
+      updated_at: now,
+    });
+}
+
+export async function markExpired(
+  ctx: StoreContext,
+  rowId: number,
+  now: number,
+): Promise<void> {
+  await ctx.transaction(trx =>
+    updateTask(
+      ctx,
+      trx,
+      rowId,
+      now,
+      {
+        status: 'expired',
+        next_poll_at: null,
+        error_code: 'VOD_TASK_EXPIRED',
+        error_message:
+          'VOD reported no end for this task within the configured window',
+      },
+      { status: 'processing' },
+    ),
+  );
+}
+
+/**
+ * Updates a task if it still is as `expected`, and brings its prefetch's state (and first
+ * error) up to date; the prefetch is announced as changed unless `announce` is false. Returns
+ * whether the task was updated. (The outbox's updates go through here too.)
+ */
+export async function updateTask(
+  ctx: StoreContext,
+  trx: Knex.Transaction,
+  rowId: number,
+  now: number,
+  changes: Row,
+  expected: Row = {},
+  announce = true,
+): Promise<boolean> {
+  const updated = await trx('vod_tasks')
+    .where({ id: rowId, ...expected })
+    .update({ ...changes, updated_at: now });
+  if (updated === 0) return false;
+  const tasks = await trx('vod_tasks')
+    .where(
+      'prefetch_id',
+      trx('vod_tasks').where({ id: rowId }).select('prefetch_id'),
+    )
+    .orderBy('seq');
+  const prefetchId = tasks[0].prefetch_id;
+  if (announce) ctx.markChanged(trx, prefetchId);
+  // The first error of a task that has ended; a queued task's last error is not final.
+  const failed = tasks.find(t => t.error_code && isTerminal(t.status));
+  await trx('vod_prefetches')
+    .where({ id: prefetchId })
+    .update({
+      status: prefetchStatusFromTasks(tasks.map(t => t.status as TaskStatus)),
+      error_code: failed?.error_code ?? null,
+      error_message: failed?.error_message ?? null,
+      updated_at: now,
+    });
+  return true;
+}
+
+/** Whether VOD reported the same URLs in the same states as last time. */
+function sameResults(
+  before: Array<{ url: string; status: string }>,
+  after: PrefetchUrlResult[],
+): boolean {
+  const was = new Map(before.map(r => [r.url, r.status]));
+  const now = new Map(after.map(r => [r.url, r.status]));
+  return (
+    was.size === before.length &&
+    now.size === after.length &&
+    was.size === now.size &&
+    after.every(r => was.get(r.url) === r.status)
+  );
+}
