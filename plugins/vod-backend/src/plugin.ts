@@ -17,7 +17,7 @@ import { PrefetchAccess } from './service/PrefetchAccess';
 import { PrefetchService } from './service/PrefetchService';
 import { registerVodActions } from './service/actions';
 import { PrefetchSignals } from './service/PrefetchSignals';
-import { QuotaLedger } from './service/QuotaLedger';
+import { QuotaLedger } from './quota/QuotaLedger';
 import { PrefetchWaits } from './service/PrefetchWaits';
 import { createRouter } from './service/router';
 import { SeedPrefetches } from './service/SeedPrefetches';

@@ -14,6 +14,7 @@ import {
 import type { JsonObject } from '@backstage/types';
 import type { Request } from 'express';
 import type { PrefetchFilter, VodStore } from '../database/VodStore';
+import type { QuotaLedger } from '../quota/QuotaLedger';
 import type { CatalogLookup } from './CatalogLookup';
 import type { VodConfig } from './config';
 import type { Dispatcher } from './Dispatcher';
@@ -21,7 +22,6 @@ import { refuse } from './errors';
 import { listPage } from './listPage';
 import type { PrefetchAccess } from './PrefetchAccess';
 import type { PrefetchSignals } from './PrefetchSignals';
-import type { QuotaLedger } from './QuotaLedger';
 import type {
   CreatePrefetchInput,
   ResolvedTarget,
