@@ -1,3 +1,0 @@
-// Moved to ../quota/QuotaLedger; re-exported here until plugin.ts and PrefetchService.ts import
-// it from there.
-export { QuotaLedger } from '../quota/QuotaLedger';
