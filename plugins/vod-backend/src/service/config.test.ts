@@ -180,7 +180,61 @@ describe('keysNeedingRestart', () => {
       polling: { frequency: '30s' },
       defaultAccount: 'main',
     })();
-    expect(keysNeedingRestart(before, after)).toEqual(['vod.polling']);
+    expect(keysNeedingRestart(before, after)).toEqual([
+      'vod.polling.frequency',
+    ]);
     expect(keysNeedingRestart(before, before)).toEqual([]);
+  });
+
+  it('names each as config.d.ts does, not by the field it is read into', () => {
+    const before = read({ accounts: [account] })();
+    const after = read({
+      accounts: [account, { ...account, name: 'eu', projectId: 'p2' }],
+      defaultAccount: 'eu',
+      quotaTimeZone: 'Europe/Paris',
+      maxUrlsPerPrefetch: 7,
+      cacheTtl: '1s',
+      lookupTimeout: '1s',
+      timeouts: { connect: '1s', headers: '1s', body: '1s' },
+      retryAttempts: 1,
+      queueTimeout: '1h',
+      idempotencyKeyTtl: '1h',
+      retention: { days: 30 },
+      seedRoutes: { maxWait: '1s', queryMaxAge: '1s', retryWindow: '1m' },
+      polling: {
+        frequency: '1s',
+        initialDelay: '1s',
+        maxDelay: '1m',
+        expireAfter: '1h',
+      },
+    })();
+    expect(keysNeedingRestart(before, after)).toEqual([
+      'vod.defaultAccount',
+      'vod.quotaTimeZone',
+      'vod.maxUrlsPerPrefetch',
+      'vod.cacheTtl',
+      'vod.lookupTimeout',
+      'vod.timeouts.connect',
+      'vod.timeouts.headers',
+      'vod.timeouts.body',
+      'vod.retryAttempts',
+      'vod.queueTimeout',
+      'vod.idempotencyKeyTtl',
+      'vod.retention',
+      'vod.seedRoutes.maxWait',
+      'vod.seedRoutes.queryMaxAge',
+      'vod.seedRoutes.retryWindow',
+      'vod.polling.frequency',
+      'vod.polling.initialDelay',
+      'vod.polling.maxDelay',
+      'vod.polling.expireAfter',
+    ]);
+    // and none is left out: every value read outside the accounts changed above (all but the
+    // claim lease, which follows the timeouts)
+    const { accounts: _a, claimLeaseMs: _c, ...values } = after;
+    const leaves = Object.values(values).flatMap(value =>
+      typeof value === 'object' ? Object.values(value) : [value],
+    );
+    expect(leaves).toHaveLength(keysNeedingRestart(before, after).length);
   });
 });

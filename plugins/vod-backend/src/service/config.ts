@@ -77,22 +77,44 @@ export class VodConfigError extends Error {
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 
 /**
- * The keys outside `vod.accounts` whose new value a running plugin does not take: they are read
- * once at start-up. Empty when nothing of the kind changed.
+ * Each key outside `vod.accounts`, as config.d.ts names it, with where `readVodConfig` puts its
+ * value. `claimLeaseMs` is no key: it follows `vod.timeouts.*`.
+ */
+const KEYS_READ_AT_START: ReadonlyArray<
+  readonly [key: string, value: (config: VodConfig) => unknown]
+> = [
+  ['vod.defaultAccount', c => c.defaultAccount],
+  ['vod.quotaTimeZone', c => c.quotaTimeZone],
+  ['vod.maxUrlsPerPrefetch', c => c.maxUrlsPerPrefetch],
+  ['vod.cacheTtl', c => c.cacheTtlMs],
+  ['vod.lookupTimeout', c => c.lookupTimeoutMs],
+  ['vod.timeouts.connect', c => c.timeouts.connectMs],
+  ['vod.timeouts.headers', c => c.timeouts.headersMs],
+  ['vod.timeouts.body', c => c.timeouts.bodyMs],
+  ['vod.retryAttempts', c => c.retryAttempts],
+  ['vod.queueTimeout', c => c.queueTimeoutMs],
+  ['vod.idempotencyKeyTtl', c => c.idempotencyKeyTtlMs],
+  ['vod.retention', c => c.retentionMs],
+  ['vod.seedRoutes.maxWait', c => c.seedRoutes.maxWaitMs],
+  ['vod.seedRoutes.queryMaxAge', c => c.seedRoutes.queryMaxAgeMs],
+  ['vod.seedRoutes.retryWindow', c => c.seedRoutes.retryWindowMs],
+  ['vod.polling.frequency', c => c.polling.frequencyMs],
+  ['vod.polling.initialDelay', c => c.polling.initialDelayMs],
+  ['vod.polling.maxDelay', c => c.polling.maxDelayMs],
+  ['vod.polling.expireAfter', c => c.polling.expireAfterMs],
+];
+
+/**
+ * The config keys outside `vod.accounts` whose new value a running plugin does not take: they
+ * are read once at start-up. Empty when nothing of the kind changed.
  */
 export function keysNeedingRestart(
   current: VodConfig,
   next: VodConfig,
 ): string[] {
-  const { accounts: _a, ...before } = current;
-  const { accounts: _b, ...after } = next;
-  return Object.keys(after)
-    .filter(
-      key =>
-        JSON.stringify(before[key as keyof typeof before]) !==
-        JSON.stringify(after[key as keyof typeof after]),
-    )
-    .map(key => `vod.${key}`);
+  return KEYS_READ_AT_START.filter(
+    ([, value]) => value(current) !== value(next),
+  ).map(([key]) => key);
 }
 
 /**

@@ -32,10 +32,15 @@ describe('watchVodConfig', () => {
     expect(applied.map(c => c.accounts[0].dailyQuota)).toEqual([5]);
     expect(logger.warn).not.toHaveBeenCalled();
 
-    change({ accounts: [account], maxUrlsPerPrefetch: 7 });
+    change({
+      accounts: [account],
+      maxUrlsPerPrefetch: 7,
+      cacheTtl: '1s',
+      timeouts: { connect: '1s' },
+    });
     expect(applied).toHaveLength(2);
     expect(logger.warn).toHaveBeenCalledWith(
-      'new config taken for the accounts; vod.maxUrlsPerPrefetch apply after a restart',
+      'new config taken for the accounts; vod.maxUrlsPerPrefetch, vod.cacheTtl, vod.timeouts.connect apply after a restart',
     );
     expect(logger.error).not.toHaveBeenCalled();
   });
