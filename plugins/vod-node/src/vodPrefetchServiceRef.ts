@@ -103,7 +103,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** The default implementation (exported for bench/wait; plugins use vodPrefetchServiceRef). */
+/**
+ * The default implementation, on the vod backend's HTTP API: what `vodPrefetchServiceRef`
+ * provides. Exported from `/alpha` for tools and benchmarks without a backend of their own;
+ * plugins use `vodPrefetchServiceRef`.
+ *
+ * @alpha
+ */
 export class HttpVodPrefetchService implements VodPrefetchService {
   private readonly client: VodApiClient;
 
@@ -111,34 +117,38 @@ export class HttpVodPrefetchService implements VodPrefetchService {
     this.client = new VodApiClient({ discoveryApi: discovery });
   }
 
+  /** {@inheritDoc VodPrefetchService.createPrefetch} */
   async createPrefetch(
     request: CreatePrefetchRequest,
     options: { credentials: BackstageCredentials; idempotencyKey?: string },
-  ) {
+  ): Promise<Prefetch> {
     return this.client.createPrefetch(request, {
       token: await this.tokenFor(options.credentials),
       idempotencyKey: options.idempotencyKey,
     });
   }
 
+  /** {@inheritDoc VodPrefetchService.getPrefetch} */
   async getPrefetch(
     id: string,
     options: { credentials: BackstageCredentials },
-  ) {
+  ): Promise<Prefetch> {
     return this.client.getPrefetch(id, {
       token: await this.tokenFor(options.credentials),
     });
   }
 
+  /** {@inheritDoc VodPrefetchService.planPrefetch} */
   async planPrefetch(
     request: CreatePrefetchRequest,
     options: { credentials: BackstageCredentials },
-  ) {
+  ): Promise<PrefetchPlan> {
     return this.client.planPrefetch(request, {
       token: await this.tokenFor(options.credentials),
     });
   }
 
+  /** {@inheritDoc VodPrefetchService.waitFor} */
   async waitFor(
     id: string,
     options: {
@@ -196,19 +206,21 @@ export class HttpVodPrefetchService implements VodPrefetchService {
     }
   }
 
+  /** {@inheritDoc VodPrefetchService.listPrefetches} */
   async listPrefetches(
     query: ListPrefetchesQuery,
     options: { credentials: BackstageCredentials },
-  ) {
+  ): Promise<PrefetchList> {
     return this.client.listPrefetches(query, {
       token: await this.tokenFor(options.credentials),
     });
   }
 
+  /** {@inheritDoc VodPrefetchService.getQuota} */
   async getQuota(
     of: { entityRef?: string; account?: string },
     options: { credentials: BackstageCredentials },
-  ) {
+  ): Promise<Quota> {
     return this.client.getQuota(of, {
       token: await this.tokenFor(options.credentials),
     });
