@@ -7,11 +7,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .ci-out
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "e2e: installing Debian's chromium" >&2
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >.ci-out/apt.log 2>&1 ||
-    { echo "e2e: could not install chromium, see .ci-out/apt.log" >&2; exit 1; }
-fi
+bash scripts/chromium.sh || exit 1
 
 for port in 3000 7007 18080; do
   if timeout 1 bash -c "</dev/tcp/127.0.0.1/$port" 2>/dev/null; then

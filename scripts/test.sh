@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check the project has: type check, API reports, lint, format check, every Jest test (on SQLite,
-# PostgreSQL and MariaDB) and the browser end-to-end tests against the demo portal. Called by `./dev test` (which bootstraps first) and by .ci/run.
+# PostgreSQL and MariaDB), the browser end-to-end tests against the demo portal and the install
+# check (our packages in a new portal). Called by `./dev test` (which bootstraps first) and by .ci/run.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -39,6 +40,8 @@ mkdir -p .ci-out
 rm -f .ci-out/jest.json .ci-out/e2e.json
 step jest yarn test --json --outputFile=.ci-out/jest.json
 step e2e bash scripts/e2e.sh
+# Our packed packages in a brand-new create-app portal, installed as the READMEs say (~6 min).
+step install-check bash scripts/install-check.sh
 # The closing line CI reads; fails when a test failed or none ran.
 node scripts/jest-summary.js .ci-out/jest.json .ci-out/e2e.json || failed+=("test summary")
 
