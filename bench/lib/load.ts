@@ -1,6 +1,7 @@
 // A small HTTP load generator on undici: N connections, each sending requests back to back for a
 // fixed time, with every latency recorded. Used by bench/api.
 import { Pool } from 'undici';
+import { quantileOfSorted } from './stats';
 
 export interface LoadResult {
   requests: number;
@@ -90,17 +91,18 @@ export async function concurrently(
   await Promise.all(Array.from({ length: connections }, worker));
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[
-      Math.min(latencies.length - 1, Math.floor(q * latencies.length))
-    ] ?? NaN;
   return {
     requests: latencies.length,
     errors,
     unexpected,
     reqPerSec: latencies.length / elapsed,
-    p50: at(0.5),
-    p95: at(0.95),
-    p99: at(0.99),
+    p50: quantileOfSorted(latencies, 0.5),
+    p95: quantileOfSorted(latencies, 0.95),
+    p99: quantileOfSorted(latencies, 0.99),
   };
+}
+
+/** Calls that failed: thrown errors and unexpected statuses together. */
+export function failures(r: LoadResult): number {
+  return r.errors + Object.values(r.unexpected).reduce((x, y) => x + y, 0);
 }

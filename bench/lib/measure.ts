@@ -1,4 +1,5 @@
 // Shared by the benchmarks: time synchronous functions side by side and print an aligned table.
+import { median } from './stats';
 
 /**
  * Times each function for a warm-up, then `rounds` rounds of about `roundMs` each, taking the
@@ -22,12 +23,7 @@ export function compare(
       results[name].push(run(fns[name], roundMs));
     }
   }
-  return Object.fromEntries(
-    names.map(n => {
-      const sorted = [...results[n]].sort((a, b) => a - b);
-      return [n, sorted[Math.floor(sorted.length / 2)]];
-    }),
-  );
+  return Object.fromEntries(names.map(n => [n, median(results[n])]));
 }
 
 function run(fn: () => unknown, ms: number): number {

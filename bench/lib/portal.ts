@@ -5,9 +5,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Knex } from 'knex';
-import { DatabaseVodStore } from '../../plugins/vod-backend/src/database/DatabaseVodStore';
+import { dirname, join, resolve } from 'node:path';
+import knexFactory, { Knex } from 'knex';
 
 export const ROOT = resolve(__dirname, '../..');
 export const PROJECT = '0123456789abcdef0123456789abcdef';
@@ -15,6 +14,13 @@ export const AK = 'BENCHACCESSKEY000001';
 export const SK = 'bench-secret-for-the-local-simulator';
 export const ASSET = 'f488337c31c8e4622f1590735b134c65';
 export const BACKEND = 'http://127.0.0.1:7007';
+/** The vod backend's migrations as its package ships them. */
+const MIGRATIONS = join(
+  dirname(
+    require.resolve('@mediaops/backstage-plugin-vod-backend/package.json'),
+  ),
+  'migrations',
+);
 
 export function goal(
   name: string,
@@ -93,12 +99,12 @@ export async function startSimulator(
 }
 
 /** Records 100,000 prefetches of 500 entities by 50 users, one a second up to now. */
-export async function fill(
+async function fill(
   knex: Knex,
   statuses = ['succeeded', 'failed', 'processing', 'partially_failed'],
 ) {
-  // The store's migrations, as the backend runs them.
-  await DatabaseVodStore.create({ database: { getClient: async () => knex } });
+  // The plugin's migrations, as its store runs them when the backend starts.
+  await knex.migrate.latest({ directory: MIGRATIONS });
   const t0 = Date.now() - 100_000 * 1000;
   const rows = Array.from({ length: 100_000 }, (_, i) => ({
     id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
@@ -119,6 +125,43 @@ export async function fill(
     await knex('vod_prefetches').insert(rows.slice(i, i + 500));
   }
   await knex.destroy();
+}
+
+/** A SQLite database in a new directory, filled; the backend's `database` config for it. */
+export async function filledSqlite(statuses?: string[]) {
+  const directory = mkdtempSync(join(tmpdir(), 'vod-bench-sqlite-'));
+  await fill(
+    knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: join(directory, 'vod.sqlite') },
+      useNullAsDefault: true,
+    }),
+    statuses,
+  );
+  return { client: 'better-sqlite3', connection: { directory } };
+}
+
+/**
+ * A new database on the PostgreSQL at 127.0.0.1, filled; the backend's `database` config with
+ * the vod plugin on it.
+ */
+export async function filledPostgres() {
+  const database = `vod_bench_${Date.now()}`;
+  const connection = { host: '127.0.0.1', user: 'postgres' };
+  const admin = knexFactory({
+    client: 'pg',
+    connection: { ...connection, database: 'postgres' },
+  });
+  await admin.raw(`CREATE DATABASE ${database}`);
+  await admin.destroy();
+  await fill(
+    knexFactory({ client: 'pg', connection: { ...connection, database } }),
+  );
+  return {
+    client: 'pg',
+    connection,
+    plugin: { vod: { connection: { database } } },
+  };
 }
 
 /**
@@ -227,6 +270,35 @@ function portAccepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolvePort(false));
   });
+}
+
+/** The guest's Authorization header, with a JSON Content-Type. */
+export async function guestHeaders(): Promise<Record<string, string>> {
+  return {
+    Authorization: `Bearer ${await guestToken()}`,
+    'Content-Type': 'application/json',
+  };
+}
+
+/**
+ * Waits until no prefetch is waiting to be sent to VOD; returns how long that took, in seconds.
+ */
+export async function outboxDrained(
+  headers: Record<string, string>,
+): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const res = await fetch(
+      `${BACKEND}/api/vod/prefetches?status=pending&limit=1`,
+      { headers },
+    );
+    const { items } = await res.json();
+    if (items.length === 0) return (Date.now() - start) / 1000;
+    if (Date.now() - start > 300_000) {
+      throw new Error('the outbox did not drain within 5 minutes');
+    }
+    await new Promise(r => setTimeout(r, 200));
+  }
 }
 
 export async function guestToken(): Promise<string> {

@@ -9,31 +9,27 @@
 // The portal is the production build served by the demo backend (dev mode, SQLite) on port
 // 7007, with the VOD simulator; the browser is Debian's chromium.
 // Run: ./dev run yarn bench:ui   (about 5 minutes; needs ports 7007 free and /usr/bin/chromium)
-import { spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import knexFactory from 'knex';
 import type { Page } from 'playwright-core';
-import { openBrowser } from '../../e2e/browser';
+import { appBuilt, buildApp, BundleSize } from '../lib/app';
+import {
+  clickToRow,
+  countRequests,
+  loadToRow,
+  PORTAL,
+  watchStatuses,
+  withPortalPage,
+} from '../lib/browser';
 import { printTable } from '../lib/measure';
 import {
   BACKEND,
-  fill,
+  filledSqlite,
   goal,
-  guestToken,
-  ROOT,
+  guestHeaders,
   startBackend,
   startSimulator,
   stopBackend,
 } from '../lib/portal';
+import { median, quantile } from '../lib/stats';
 
 const PLUGIN = '@mediaops/backstage-plugin-vod';
 const ENTITY = 'resource:default/winter-launch-trailer-2026';
@@ -50,48 +46,34 @@ const PARTS = new Set(
 async function main() {
   if (PARTS.has('bundle')) await measureBundle();
   if (!['requests', 'live', 'page'].some(part => PARTS.has(part))) return;
-  if (!existsSync(join(ROOT, 'packages/app/dist/index.html'))) {
+  if (!appBuilt()) {
     throw new Error(
       'no app build to serve: run with BENCH_UI_PARTS including bundle',
     );
   }
 
   // The portal: 100,000 finished prefetches of other entities already recorded.
-  const sqliteDir = mkdtempSync(join(tmpdir(), 'vod-bench-ui-'));
-  await fill(
-    knexFactory({
-      client: 'better-sqlite3',
-      connection: { filename: join(sqliteDir, 'vod.sqlite') },
-      useNullAsDefault: true,
-    }),
-    ['succeeded', 'failed', 'partially_failed'],
-  );
+  const database = await filledSqlite([
+    'succeeded',
+    'failed',
+    'partially_failed',
+  ]);
   const sim = await startSimulator({ processingMs: 500 });
-  const backend = await startBackend(sim, {
-    app: { baseUrl: 'http://localhost:7007' },
-    backend: {
-      database: {
-        client: 'better-sqlite3',
-        connection: { directory: sqliteDir },
-      },
-    },
-  });
-  const browser = await openBrowser();
-  const page = await browser.context.newPage();
   try {
-    await page.goto('http://localhost:7007/');
-    await page.getByRole('button', { name: 'Enter' }).click();
-    await page.locator('a[href="/vod"]').first().waitFor({ timeout: 60_000 });
-
-    if (PARTS.has('requests')) await measureRequests(page);
-    if (PARTS.has('live')) await measureLive(page);
-    if (PARTS.has('page')) await measurePage(page);
-  } catch (error) {
-    await page.screenshot({ path: join(ROOT, '.ci-out/bench-ui-failure.png') });
-    throw error;
+    const backend = await startBackend(sim, {
+      app: { baseUrl: PORTAL },
+      backend: { database },
+    });
+    try {
+      await withPortalPage(async page => {
+        if (PARTS.has('requests')) await measureRequests(page);
+        if (PARTS.has('live')) await measureLive(page);
+        if (PARTS.has('page')) await measurePage(page);
+      });
+    } finally {
+      await stopBackend(backend);
+    }
   } finally {
-    await browser.close();
-    await stopBackend(backend);
     sim.close();
   }
 }
@@ -120,51 +102,6 @@ async function measureBundle() {
   );
 }
 
-interface BundleSize {
-  files: number;
-  raw: number;
-  gzip: number;
-}
-
-/** Builds packages/app with `config` on top of app-config.yaml; sizes of its JS and CSS. */
-async function buildApp(config: object): Promise<BundleSize> {
-  const configFile = join(
-    mkdtempSync(join(tmpdir(), 'vod-bench-build-')),
-    'app-config.json',
-  );
-  writeFileSync(configFile, JSON.stringify(config));
-  await new Promise<void>((done, fail) => {
-    const child = spawn(
-      'yarn',
-      [
-        'workspace',
-        'app',
-        'backstage-cli',
-        'package',
-        'build',
-        '--config',
-        '../../app-config.yaml',
-        '--config',
-        configFile,
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    child.once('exit', code =>
-      code === 0 ? done() : fail(new Error(`app build exited ${code}`)),
-    );
-  });
-  const dir = join(ROOT, 'packages/app/dist/static');
-  const size: BundleSize = { files: 0, raw: 0, gzip: 0 };
-  for (const name of readdirSync(dir)) {
-    if (!/\.(js|css)$/.test(name)) continue; // not the source maps
-    const bytes = readFileSync(join(dir, name));
-    size.files += 1;
-    size.raw += bytes.length;
-    size.gzip += gzipSync(bytes).length;
-  }
-  return size;
-}
-
 const kB = (bytes: number) => (bytes / 1024).toFixed(1);
 const sizeColumns = (s: BundleSize) => ({
   files: s.files,
@@ -175,22 +112,18 @@ const sizeColumns = (s: BundleSize) => ({
 
 /** API requests the entity page makes: all of them (baseline) and the card's. */
 async function measureRequests(page: Page) {
-  const seen: string[] = [];
-  page.on('request', request => {
-    const url = new URL(request.url());
-    if (url.pathname.startsWith('/api/')) seen.push(url.pathname);
-  });
+  const requests = countRequests(page, '/api/');
   const count = () => ({
-    all: seen.length,
-    vod: seen.filter(p => p.startsWith('/api/vod/')).length,
+    all: requests.seen().length,
+    vod: requests.seen().filter(p => p.startsWith('/api/vod/')).length,
   });
 
-  await page.goto(`http://localhost:7007${ENTITY_PATH}`);
+  await page.goto(`${PORTAL}${ENTITY_PATH}`);
   await page.getByText(/ of \d+ used, /).waitFor({ timeout: 60_000 });
   await page.getByText('This asset has not been prefetched yet.').waitFor();
   await page.waitForTimeout(3000); // whatever else the page loads late
   const mount = count();
-  seen.length = 0;
+  requests.reset();
   await page.waitForTimeout(IDLE_MS);
   const idle = count();
 
@@ -219,36 +152,11 @@ async function measureRequests(page: Page) {
  * and to a client polling GET /prefetches/:id every 20 ms seeing it.
  */
 async function measureLive(page: Page) {
-  await page.goto(`http://localhost:7007${ENTITY_PATH}`);
+  await page.goto(`${PORTAL}${ENTITY_PATH}`);
   await page.getByText(/ of \d+ used, /).waitFor({ timeout: 60_000 });
-  await page.evaluate(() => {
-    const shown: Record<string, number> = {};
-    (window as any).vodShown = shown;
-    const record = () => {
-      for (const row of document.querySelectorAll('li[data-prefetch-id]')) {
-        const key = `${row.getAttribute('data-prefetch-id')} ${row.getAttribute(
-          'data-status',
-        )}`;
-        shown[key] ??= Date.now();
-      }
-    };
-    new MutationObserver(record).observe(document.body, {
-      subtree: true,
-      childList: true,
-      attributes: true,
-      attributeFilter: ['data-status'],
-    });
-  });
-  const headers = {
-    Authorization: `Bearer ${await guestToken()}`,
-    'Content-Type': 'application/json',
-  };
-  let cardRequests = 0;
-  page.on('request', request => {
-    if (new URL(request.url()).pathname.startsWith('/api/vod/')) {
-      cardRequests += 1;
-    }
-  });
+  const statuses = await watchStatuses(page);
+  const headers = await guestHeaders();
+  const cardRequests = countRequests(page, '/api/vod/');
 
   const card: number[] = [];
   const polled: number[] = [];
@@ -276,50 +184,39 @@ async function measureLive(page: Page) {
       }
       await new Promise(r => setTimeout(r, 20));
     }
-    const key = `${id} ${final.status}`;
-    await page.waitForFunction(k => (window as any).vodShown[k], key, {
-      timeout: 30_000,
-    });
-    const shownAt: number = await page.evaluate(
-      k => (window as any).vodShown[k],
-      key,
-    );
+    const shownAt = await statuses.shownAt(id, final.status);
     const recordedAt = Date.parse(final.updatedAt);
     card.push(shownAt - recordedAt);
     polled.push(polledAt - recordedAt);
   }
 
-  const p = (values: number[], q: number) =>
-    [...values].sort((x, y) => x - y)[
-      Math.min(values.length - 1, Math.floor(values.length * q))
-    ];
   console.log(
     `\n3. live latency over ${LIVE_RUNS} prefetches: backend records the final state -> seen`,
   );
   printTable([
     {
       'seen by': 'a client polling every 20 ms (baseline)',
-      'p50 ms': p(polled, 0.5),
-      'p95 ms': p(polled, 0.95),
+      'p50 ms': quantile(polled, 0.5),
+      'p95 ms': quantile(polled, 0.95),
       'max ms': Math.max(...polled),
       'p50 vs baseline': '',
     },
     {
       'seen by': 'the card, by signals',
-      'p50 ms': p(card, 0.5),
-      'p95 ms': p(card, 0.95),
+      'p50 ms': quantile(card, 0.5),
+      'p95 ms': quantile(card, 0.95),
       'max ms': Math.max(...card),
-      'p50 vs baseline': (p(card, 0.5) / Math.max(1, p(polled, 0.5))).toFixed(
-        1,
-      ),
+      'p50 vs baseline': (
+        quantile(card, 0.5) / Math.max(1, quantile(polled, 0.5))
+      ).toFixed(1),
     },
   ]);
   console.log(
     `  the card's API requests per prefetch while it ran: ${(
-      cardRequests / LIVE_RUNS
+      cardRequests.seen().length / LIVE_RUNS
     ).toFixed(1)}`,
   );
-  goal('the card’s live latency p50 <= 500 ms', p(card, 0.5), 500, '<=');
+  goal('the card’s live latency p50 <= 500 ms', quantile(card, 0.5), 500, '<=');
 }
 
 /**
@@ -338,7 +235,7 @@ async function measurePage(page: Page) {
   ];
   const times: Record<string, number[]> = {};
   const settle = async () => {
-    await page.goto('http://localhost:7007/settings/general');
+    await page.goto(`${PORTAL}/settings/general`);
     await page.getByRole('link', { name: 'CDN prefetch' }).first().waitFor();
   };
   await settle();
@@ -356,17 +253,13 @@ async function measurePage(page: Page) {
       .getByRole('link', { name: target.nav })
       .first()
       .getAttribute('href');
-    await page.goto(`http://localhost:7007${href}`);
-    await page.locator(target.row).first().waitFor({ timeout: 30_000 });
-    loads[target.name] = await page.evaluate(() => performance.now());
+    loads[target.name] = await loadToRow(page, href!, target.row);
     await settle();
   }
 
-  const median = (values: number[]) =>
-    [...values.slice(1)].sort((x, y) => x - y)[
-      Math.floor((values.length - 1) / 2)
-    ];
-  const base = median(times[pages[0].name]);
+  // The first click is cold; the median is of the next ones.
+  const warm = (name: string) => median(times[name].slice(1));
+  const base = warm(pages[0].name);
   console.log(
     '\n4. first table render after navigation; /vod with 100,000 prefetches recorded',
   );
@@ -375,9 +268,9 @@ async function measurePage(page: Page) {
       page: target.name,
       'first click ms': Math.round(times[target.name][0]),
       [`median of the next ${PAGE_ROUNDS - 1} ms`]: Math.round(
-        median(times[target.name]),
+        warm(target.name),
       ),
-      'vs baseline': (median(times[target.name]) / base).toFixed(2),
+      'vs baseline': (warm(target.name) / base).toFixed(2),
       'full page load ms': Math.round(loads[target.name]),
     })),
   );
@@ -387,42 +280,6 @@ async function measurePage(page: Page) {
     1000,
     '<=',
   );
-}
-
-/** Clicks the nav item `nav` from inside the page and times until `row` is in the document. */
-async function clickToRow(page: Page, nav: string, row: string) {
-  await page.evaluate(
-    ({ nav: text, row: r }) => {
-      const w = window as any;
-      w.rowShownAt = undefined;
-      const observer = new MutationObserver(() => {
-        if (document.querySelector(r)) {
-          w.rowShownAt = performance.now();
-          observer.disconnect();
-        }
-      });
-      observer.observe(document.body, { subtree: true, childList: true });
-      const link = [...document.querySelectorAll('nav a')].find(
-        a => a.textContent?.trim() === text,
-      ) as HTMLElement;
-      w.clickedAt = performance.now();
-      link.click();
-    },
-    { nav, row },
-  );
-  await page
-    .waitForFunction(() => (window as any).rowShownAt !== undefined, {
-      timeout: 30_000,
-    })
-    .catch(error => {
-      throw new Error(
-        `no ${row} on ${page.url()} after clicking ${nav}: ${error}`,
-      );
-    });
-  return page.evaluate(() => {
-    const w = window as any;
-    return w.rowShownAt - w.clickedAt;
-  });
 }
 
 main().catch(error => {

@@ -10,7 +10,7 @@ import type {
   DiscoveryService,
 } from '@backstage/backend-plugin-api';
 import type { Prefetch } from '@mediaops/backstage-plugin-vod-common';
-import { HttpVodPrefetchService } from '../../plugins/vod-node/src/vodPrefetchServiceRef';
+import { HttpVodPrefetchService } from '@mediaops/backstage-plugin-vod-node/alpha';
 import {
   BACKEND,
   goal,
@@ -19,6 +19,7 @@ import {
   startSimulator,
   stopBackend,
 } from '../lib/portal';
+import { median } from '../lib/stats';
 
 const STEPS = Number(process.env.BENCH_WAIT_STEPS ?? 20);
 /** How long the simulator takes to warm an asset: long enough for several waiting reads. */
@@ -94,13 +95,13 @@ async function measure(
   );
   const requests = reads - before;
   const stepSeconds = outcomes.reduce((sum, o) => sum + o.waitedMs, 0) / 1000;
-  const lags = outcomes.map(o => o.lagMs).sort((a, b) => a - b);
+  const lags = outcomes.map(o => o.lagMs);
   return {
     name,
     requests,
     perStepPer5s: requests / (stepSeconds / 5),
-    lagP50: lags[Math.floor(lags.length / 2)],
-    lagMax: lags[lags.length - 1],
+    lagP50: median(lags),
+    lagMax: Math.max(...lags),
     waitedS: Math.max(...outcomes.map(o => o.waitedMs)) / 1000,
   };
 }
