@@ -1,61 +1,62 @@
 import { ConfigReader } from '@backstage/config';
 import { startVodSimulator, VodSimulator } from '@mediaops/vod-simulator';
+import {
+  ASSET,
+  configuredAccount,
+  PROJECT,
+  SIMULATED_ACCOUNT,
+} from '../__testUtils__/vodAccount';
 import { readVodConfig } from './config';
 import { VodAccounts } from './VodAccounts';
 
-const PROJECT = '0123456789abcdef0123456789abcdef';
-const ASSET = 'f488337c31c8e4622f1590735b134c65';
+const logger = { debug() {}, info() {}, warn() {}, error() {} };
+/** Keys the simulator refuses. */
+const OLD_KEYS = { accessKeyId: 'AK1', secretAccessKey: 'old-secret' };
+/** A second account, never called. */
+const EU = {
+  name: 'eu',
+  endpoint: 'https://vod.eu.example.com',
+  projectId: 'p-eu',
+  accessKeyId: 'x',
+  secretAccessKey: 'y',
+};
+const iam = (endpoint: string) => ({
+  accessKeyId: undefined,
+  secretAccessKey: undefined,
+  iam: { endpoint, domainName: 'd', userName: 'u', password: 'p' },
+});
 
 describe('VodAccounts', () => {
   let sim: VodSimulator;
   beforeAll(async () => {
     sim = await startVodSimulator({
-      accounts: [
-        {
-          projectId: PROJECT,
-          accessKeyId: 'AK2',
-          secretAccessKey: 'new-secret',
-        },
-      ],
+      accounts: [SIMULATED_ACCOUNT],
       assets: { [ASSET]: {} },
     });
   });
   afterAll(() => sim.close());
 
-  const config = (accessKeyId: string, secretAccessKey: string) =>
+  /**
+   * `vod.*`: the simulator's account as `main`, with `changes`, and `eu`, the default account;
+   * `others` instead of `eu`.
+   */
+  const config = (changes: object = {}, others: object[] = [EU]) =>
     readVodConfig(
       new ConfigReader({
         vod: {
-          accounts: [
-            {
-              name: 'main',
-              endpoint: sim.url,
-              projectId: PROJECT,
-              accessKeyId,
-              secretAccessKey,
-            },
-            {
-              name: 'eu',
-              endpoint: 'https://vod.eu.example.com',
-              projectId: 'p-eu',
-              accessKeyId: 'x',
-              secretAccessKey: 'y',
-            },
-          ],
-          defaultAccount: 'eu',
+          accounts: [{ ...configuredAccount(sim.url), ...changes }, ...others],
+          defaultAccount: others.length > 0 ? 'eu' : undefined,
         },
       }),
     );
 
   it('rotates AK/SK without a new client', async () => {
-    const accounts = VodAccounts.fromConfig(config('AK1', 'old-secret'), {
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-    });
+    const accounts = VodAccounts.fromConfig(config(OLD_KEYS), { logger });
     const client = accounts.get('main')!.client;
     await expect(
       client.createPrefetch({ assetId: ASSET }),
     ).rejects.toMatchObject({ httpStatus: 401 });
-    accounts.applyConfig(config('AK2', 'new-secret'));
+    accounts.applyConfig(config());
     await expect(
       client.createPrefetch({ assetId: ASSET }),
     ).resolves.toHaveProperty('taskId');
@@ -63,9 +64,7 @@ describe('VodAccounts', () => {
   });
 
   it('summarises accounts without credentials, and finds them by project', async () => {
-    const accounts = VodAccounts.fromConfig(config('AK1', 'old-secret'), {
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-    });
+    const accounts = VodAccounts.fromConfig(config(OLD_KEYS), { logger });
     expect(accounts.summaries()).toEqual([
       { name: 'main', projectId: PROJECT, isDefault: false },
       { name: 'eu', projectId: 'p-eu', isDefault: true },
@@ -75,101 +74,49 @@ describe('VodAccounts', () => {
     await accounts.close();
   });
 
-  it('refuses a new config that switches an account to IAM, keeping the keys in use', async () => {
-    const accounts = VodAccounts.fromConfig(config('AK2', 'new-secret'), {
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-    });
-    const switched = readVodConfig(
-      new ConfigReader({
-        vod: {
-          accounts: [
-            {
-              name: 'main',
-              endpoint: sim.url,
-              projectId: PROJECT,
-              iam: {
-                endpoint: sim.url,
-                domainName: 'd',
-                userName: 'u',
-                password: 'p',
-              },
-            },
-            {
-              name: 'eu',
-              endpoint: 'https://vod.eu.example.com',
-              projectId: 'p-eu',
-              accessKeyId: 'x',
-              secretAccessKey: 'y',
-            },
-          ],
-        },
-      }),
-    );
-    expect(() => accounts.applyConfig(switched)).toThrow(
+  // Nothing undefined, nothing half-applied: the rejected change rotated no key.
+  it.each([
+    [
+      'switches an account to IAM',
+      () => config(iam(sim.url)),
       "Invalid config at 'vod.accounts': account main switched from AK/SK to IAM; only credentials, daily quotas and URL allow-lists change without a restart",
-    );
-    // Still signing with the keys it had: nothing undefined, nothing half-applied.
-    await expect(
-      accounts.get('main')!.client.createPrefetch({ assetId: ASSET }),
-    ).resolves.toHaveProperty('taskId');
-    await accounts.close();
-  });
-
-  it('refuses a new config that adds or removes an account as a whole', async () => {
-    const accounts = VodAccounts.fromConfig(config('AK2', 'new-secret'), {
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-    });
-    const only = (name: string) => {
-      const full = config('AK9', 'rotated');
-      return { ...full, accounts: full.accounts.filter(a => a.name === name) };
-    };
-    expect(() => accounts.applyConfig(only('main'))).toThrow(
+    ],
+    [
+      'removes an account',
+      () => config({ accessKeyId: 'AK9', secretAccessKey: 'rotated' }, []),
       'account eu was removed',
-    );
-    // The rejected change rotated nothing.
-    await expect(
-      accounts.get('main')!.client.createPrefetch({ assetId: ASSET }),
-    ).resolves.toHaveProperty('taskId');
-    await accounts.close();
-  });
+    ],
+    [
+      'adds an account',
+      () =>
+        config({ accessKeyId: 'AK9', secretAccessKey: 'rotated' }, [
+          EU,
+          { ...EU, name: 'us', projectId: 'p-us' },
+        ]),
+      'account us is new; adding accounts needs a restart',
+    ],
+  ])(
+    'refuses a new config that %s, keeping the keys in use',
+    async (_change, next, refusal) => {
+      const accounts = VodAccounts.fromConfig(config(), { logger });
+      expect(() => accounts.applyConfig(next())).toThrow(refusal);
+      await expect(
+        accounts.get('main')!.client.createPrefetch({ assetId: ASSET }),
+      ).resolves.toHaveProperty('taskId');
+      await accounts.close();
+    },
+  );
 
   it('applies a new daily quota and URL allow-list at once, and refuses new rate limits whole', async () => {
-    const withAccount = (changes: object) => {
-      const base = config('AK2', 'new-secret');
-      return readVodConfig(
-        new ConfigReader({
-          vod: {
-            accounts: [
-              {
-                name: 'main',
-                endpoint: sim.url,
-                projectId: PROJECT,
-                accessKeyId: 'AK2',
-                secretAccessKey: 'new-secret',
-                ...changes,
-              },
-              {
-                name: 'eu',
-                endpoint: 'https://vod.eu.example.com',
-                projectId: 'p-eu',
-                accessKeyId: 'x',
-                secretAccessKey: 'y',
-              },
-            ],
-            defaultAccount: base.defaultAccount,
-          },
-        }),
-      );
-    };
     const accounts = VodAccounts.fromConfig(
-      withAccount({ allowedUrlPrefixes: ['https://cdn.example.com/'] }),
-      { logger: { debug() {}, info() {}, warn() {}, error() {} } },
+      config({ allowedUrlPrefixes: ['https://cdn.example.com/'] }),
+      { logger },
     );
     const allows = (url: string) =>
       accounts.get('main')!.config.allowedUrls.allows(new URL(url));
     expect(allows('https://cdn.example.com/private/a.mp4')).toBe(true);
     accounts.applyConfig(
-      withAccount({
+      config({
         allowedUrlPrefixes: ['https://cdn.example.com/asset/'],
         dailyQuota: 5,
       }),
@@ -178,7 +125,7 @@ describe('VodAccounts', () => {
     expect(accounts.get('main')!.config.dailyQuota).toBe(5);
     expect(() =>
       accounts.applyConfig(
-        withAccount({
+        config({
           dailyQuota: 7,
           rateLimit: { createsPerMinute: 20 },
         }),
@@ -189,31 +136,13 @@ describe('VodAccounts', () => {
   });
 
   it('refuses a new IAM endpoint: the token requests would still go to the old one', async () => {
-    const iamAccount = (endpoint: string) =>
-      readVodConfig(
-        new ConfigReader({
-          vod: {
-            accounts: [
-              {
-                name: 'main',
-                endpoint: sim.url,
-                projectId: PROJECT,
-                iam: {
-                  endpoint,
-                  domainName: 'd',
-                  userName: 'u',
-                  password: 'p',
-                },
-              },
-            ],
-          },
-        }),
-      );
-    const accounts = VodAccounts.fromConfig(iamAccount(sim.url), {
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    const accounts = VodAccounts.fromConfig(config(iam(sim.url), []), {
+      logger,
     });
     expect(() =>
-      accounts.applyConfig(iamAccount('https://iam.elsewhere.example.com')),
+      accounts.applyConfig(
+        config(iam('https://iam.elsewhere.example.com'), []),
+      ),
     ).toThrow('account main has a new IAM endpoint');
     await accounts.close();
   });

@@ -2,6 +2,14 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { startVodSimulator, VodSimulator } from '@mediaops/vod-simulator';
 import type { Knex } from 'knex';
+import {
+  ASSET,
+  configuredAccount,
+  IAM_USER,
+  PROJECT,
+  SIMULATED_ACCOUNT,
+} from '../__testUtils__/vodAccount';
+import { emptyTables } from '../database/__testUtils__/storeTests';
 import { DatabaseVodStore } from '../database/DatabaseVodStore';
 import type { NewPrefetch, VodStore } from '../database/VodStore';
 import { systemClock } from '../huaweicloud/RateLimiter';
@@ -16,10 +24,6 @@ import { VodAccounts } from './VodAccounts';
 
 jest.setTimeout(30_000);
 
-const PROJECT = '0123456789abcdef0123456789abcdef';
-const AK = 'QTWAOYTTINDUT2QVKYUC';
-const SK = 'MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc';
-const ASSET = 'f488337c31c8e4622f1590735b134c65';
 /** 23:59 on 25 November in Beijing: VOD's quota day is about to turn. */
 const BEFORE_MIDNIGHT = Date.parse('2026-11-25T15:59:00Z');
 
@@ -51,14 +55,7 @@ describe('the outbox: dispatcher and poller', () => {
       database: mockServices.database({ knex }),
     });
     sim = await startVodSimulator({
-      accounts: [
-        {
-          projectId: PROJECT,
-          accessKeyId: AK,
-          secretAccessKey: SK,
-          iamUsers: [{ domain: 'mediaops', name: 'svc', password: 'pw' }],
-        },
-      ],
+      accounts: [SIMULATED_ACCOUNT],
       assets: { [ASSET]: {} },
       processingMs: 10,
       createsPerMinute: 10_000,
@@ -75,15 +72,7 @@ describe('the outbox: dispatcher and poller', () => {
     sim.reset();
     sim.setFaults({});
     for (const key of Object.keys(log)) log[key as keyof typeof log].length = 0;
-    for (const table of [
-      'vod_idempotency_keys',
-      'vod_task_results',
-      'vod_tasks',
-      'vod_prefetches',
-      'vod_quota_usage',
-    ]) {
-      await knex(table).delete();
-    }
+    await emptyTables(knex);
   });
 
   function setup(
@@ -98,11 +87,7 @@ describe('the outbox: dispatcher and poller', () => {
         vod: {
           accounts: [
             {
-              name: 'main',
-              endpoint: sim.url,
-              projectId: PROJECT,
-              accessKeyId: AK,
-              secretAccessKey: SK,
+              ...configuredAccount(sim.url),
               dailyQuota: 5,
               rateLimit: { createsPerMinute: 10_000, queriesPerMinute: 10_000 },
               ...options.account,
@@ -308,8 +293,8 @@ describe('the outbox: dispatcher and poller', () => {
       secretAccessKey: undefined,
       iam: {
         endpoint: sim.url,
-        domainName: 'mediaops',
-        userName: 'svc',
+        domainName: IAM_USER.domain,
+        userName: IAM_USER.name,
         password: 'wrong',
       },
     };

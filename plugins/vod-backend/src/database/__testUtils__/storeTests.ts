@@ -8,10 +8,6 @@ import type { Knex } from 'knex';
 import { DatabaseVodStore } from '../DatabaseVodStore';
 import type { Claim, NewPrefetch } from '../VodStore';
 
-const databases = TestDatabases.create({
-  ids: ['SQLITE_3', 'POSTGRES_15', 'MYSQL_8'],
-});
-
 /**
  * The store under test and its database, set by describeStore before the tests of each database
  * (ES module bindings are live: importers always see the current ones).
@@ -25,6 +21,9 @@ export let knex: Knex;
  */
 export function describeStore(tests: (databaseId: TestDatabaseId) => void) {
   jest.setTimeout(60_000);
+  const databases = TestDatabases.create({
+    ids: ['SQLITE_3', 'POSTGRES_15', 'MYSQL_8'],
+  });
   describe.each(databases.eachSupportedId())(
     'DatabaseVodStore on %s',
     databaseId => {
@@ -34,20 +33,23 @@ export function describeStore(tests: (databaseId: TestDatabaseId) => void) {
           database: mockServices.database({ knex }),
         });
       });
-      beforeEach(async () => {
-        for (const table of [
-          'vod_idempotency_keys',
-          'vod_task_results',
-          'vod_tasks',
-          'vod_prefetches',
-          'vod_quota_usage',
-        ]) {
-          await knex(table).delete();
-        }
-      });
+      beforeEach(() => emptyTables(knex));
       tests(databaseId);
     },
   );
+}
+
+/** Deletes every row of the store's tables, children first. */
+export async function emptyTables(db: Knex) {
+  for (const table of [
+    'vod_idempotency_keys',
+    'vod_task_results',
+    'vod_tasks',
+    'vod_prefetches',
+    'vod_quota_usage',
+  ]) {
+    await db(table).delete();
+  }
 }
 
 export const ASSET = 'f488337c31c8e4622f1590735b134c65';

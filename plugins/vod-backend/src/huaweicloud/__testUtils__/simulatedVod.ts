@@ -3,7 +3,13 @@ import {
   startVodSimulator,
   VodSimulator,
 } from '@mediaops/vod-simulator';
-import { AK, PROJECT, SK } from '../../__testUtils__/vodAccount';
+import {
+  AK,
+  ASSET,
+  PROJECT,
+  SIMULATED_ACCOUNT,
+  SK,
+} from '../../__testUtils__/vodAccount';
 import { LimiterClock } from '../RateLimiter';
 import { VodClient, VodClientOptions } from '../VodClient';
 import { VodRequestError } from '../VodRequestError';
@@ -11,9 +17,8 @@ import { VodRequestError } from '../VodRequestError';
 // What the VodClient tests share: one VOD account (AK/SK and an IAM user) in the simulator,
 // clients against it that never really wait, and the calls the simulator saw.
 
-export { AK, PROJECT, SK };
-/** The one asset published in the simulator. */
-export const ASSET = 'f488337c31c8e4622f1590735b134c65';
+/** ASSET: the one asset published in the simulator. */
+export { AK, ASSET, PROJECT, SK };
 /** A second account, signed with temporary credentials. */
 export const TEMP = {
   projectId: 'temp0000000000000000000000000000',
@@ -74,15 +79,7 @@ export function useSimulatedVod(): SimulatedVod {
 
   beforeAll(async () => {
     sim = await startVodSimulator({
-      accounts: [
-        {
-          projectId: PROJECT,
-          accessKeyId: AK,
-          secretAccessKey: SK,
-          iamUsers: [{ domain: 'mediaops', name: 'svc', password: 'pw' }],
-        },
-        { ...TEMP },
-      ],
+      accounts: [SIMULATED_ACCOUNT, { ...TEMP }],
       assets: { [ASSET]: {} },
       processingMs: 1000,
       createsPerMinute: 1000,
