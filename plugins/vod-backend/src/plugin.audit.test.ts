@@ -8,10 +8,29 @@ import {
   AK,
 } from './__testUtils__/harness';
 
+/**
+ * Everything the backend logs while `run` runs: the mock root logger writes through console.*,
+ * and all it writes is kept.
+ */
+async function logOf(run: () => Promise<void>): Promise<string> {
+  const lines: string[] = [];
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map(
+    method =>
+      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(' '));
+      }),
+  );
+  try {
+    await run();
+  } finally {
+    spies.forEach(spy => spy.mockRestore());
+  }
+  return lines.join('\n');
+}
+
 describe('auditing and logging', () => {
   let h: Harness;
   const auditor = mockServices.auditor.mock();
-  const lines: string[] = [];
   const event = { success: jest.fn(), fail: jest.fn() };
 
   beforeAll(async () => {
@@ -24,13 +43,16 @@ describe('auditing and logging', () => {
     });
   });
   afterAll(() => h?.stop());
+  beforeEach(() => {
+    auditor.createEvent.mockClear();
+    event.fail.mockClear();
+    event.success.mockClear();
+  });
 
   it('records who prefetched what with which account, and the outcome', async () => {
-    const ok = await h
-      .http()
-      .post('/api/vod/prefetches')
-      .set(auth.allowed)
-      .send({ entityRef: 'resource:default/trailer' });
+    const ok = await h.createPrefetch(auth.allowed, {
+      entityRef: 'resource:default/trailer',
+    });
     expect(ok.status).toBe(202);
     expect(auditor.createEvent).toHaveBeenCalledWith(
       expect.objectContaining({
@@ -80,14 +102,9 @@ describe('auditing and logging', () => {
   });
 
   it('records a refused create too: who asked for what, and why not', async () => {
-    auditor.createEvent.mockClear();
-    event.fail.mockClear();
-    event.success.mockClear();
-    const refused = await h
-      .http()
-      .post('/api/vod/prefetches')
-      .set(auth.denied)
-      .send({ assetId: TRAILER_ASSET });
+    const refused = await h.createPrefetch(auth.denied, {
+      assetId: TRAILER_ASSET,
+    });
     expect(refused.status).toBe(403);
     expect(auditor.createEvent).toHaveBeenCalledWith(
       expect.objectContaining({
@@ -115,9 +132,6 @@ describe('auditing and logging', () => {
   });
 
   it('records dry runs, refused or not: they tell whether something may be prefetched', async () => {
-    auditor.createEvent.mockClear();
-    event.fail.mockClear();
-    event.success.mockClear();
     const refused = await h
       .http()
       .post('/api/vod/prefetches?dryRun=true')
@@ -149,25 +163,13 @@ describe('auditing and logging', () => {
   });
 
   it('never writes the credentials to the log, even at debug level', async () => {
-    // The mock root logger writes through console.*; keep everything it writes.
-    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map(
-      method =>
-        jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-          lines.push(args.map(String).join(' '));
-        }),
-    );
-    try {
+    const log = await logOf(async () => {
       h.sim.queueFault({ kind: 'reset-after', route: 'create' });
-      const res = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.allowed)
-        .send({ assetId: TRAILER_ASSET });
+      const res = await h.createPrefetch(auth.allowed, {
+        assetId: TRAILER_ASSET,
+      });
       await h.waitFor(res.body.id, s => s === 'succeeded');
-    } finally {
-      spies.forEach(spy => spy.mockRestore());
-    }
-    const log = lines.join('\n');
+    });
     expect(log).toContain('may or may not have reached VOD'); // the log was captured
     expect(log).not.toContain(SK);
     expect(log).not.toContain('Signature=');
@@ -183,23 +185,6 @@ describe('credentials stay out of the log at debug level', () => {
     password: 'canary-iam-password-0003',
   };
 
-  /** Everything the backend logs while `run` runs, through the mock root logger. */
-  async function logOf(run: () => Promise<void>): Promise<string> {
-    const lines: string[] = [];
-    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map(
-      method =>
-        jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-          lines.push(args.map(String).join(' '));
-        }),
-    );
-    try {
-      await run();
-    } finally {
-      spies.forEach(spy => spy.mockRestore());
-    }
-    return lines.join('\n');
-  }
-
   it('redacts the security token API Gateway echoes in a signature refusal', async () => {
     const h = await startHarness({
       account: {
@@ -210,11 +195,7 @@ describe('credentials stay out of the log at debug level', () => {
     });
     try {
       const log = await logOf(async () => {
-        await h
-          .http()
-          .post('/api/vod/prefetches')
-          .set(auth.allowed)
-          .send({ assetId: TRAILER_ASSET });
+        await h.createPrefetch(auth.allowed, { assetId: TRAILER_ASSET });
         while (!h.sim.calls().some(c => c.errorCode === 'APIGW.0301')) {
           await new Promise(resolve => setTimeout(resolve, 20));
         }
@@ -237,19 +218,15 @@ describe('credentials stay out of the log at debug level', () => {
     });
     try {
       const log = await logOf(async () => {
-        const res = await withIam
-          .http()
-          .post('/api/vod/prefetches')
-          .set(auth.allowed)
-          .send({ assetId: TRAILER_ASSET });
+        const res = await withIam.createPrefetch(auth.allowed, {
+          assetId: TRAILER_ASSET,
+        });
         await withIam.waitFor(res.body.id, s => s === 'succeeded');
         withIam.sim.reset(); // VOD forgets the token: the next call is refused, then renewed
         withIam.sim.queueFault({ kind: 'reset-after', route: 'create' });
-        const again = await withIam
-          .http()
-          .post('/api/vod/prefetches')
-          .set(auth.allowed)
-          .send({ assetId: TRAILER_ASSET });
+        const again = await withIam.createPrefetch(auth.allowed, {
+          assetId: TRAILER_ASSET,
+        });
         await withIam.waitFor(again.body.id, s => s === 'succeeded');
       });
       expect(withIam.sim.calls().some(c => c.auth === 'token')).toBe(true);

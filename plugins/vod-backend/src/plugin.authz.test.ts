@@ -23,15 +23,8 @@ describe('binding a create to its entity', () => {
   });
   afterAll(() => h.stop());
 
-  const create = (headers: object, body: object) =>
-    h
-      .http()
-      .post('/api/vod/prefetches')
-      .set(headers as any)
-      .send(body);
-
   it("refuses an assetId that is not the entity's, naming assetId", async () => {
-    const res = await create(auth.allowed, {
+    const res = await h.createPrefetch(auth.allowed, {
       entityRef: TRAILER,
       assetId: DOC_ASSET,
     });
@@ -39,7 +32,7 @@ describe('binding a create to its entity', () => {
     expect(res.body.error.message).toBe(
       `assetId: ${DOC_ASSET} is not the asset of ${TRAILER} (${TRAILER_ASSET}); leave assetId out to prefetch the entity's asset`,
     );
-    const same = await create(auth.allowed, {
+    const same = await h.createPrefetch(auth.allowed, {
       entityRef: TRAILER,
       assetId: TRAILER_ASSET.toUpperCase(),
     });
@@ -51,7 +44,7 @@ describe('binding a create to its entity', () => {
   });
 
   it("sends an entity's prefetch to the entity's account only", async () => {
-    const res = await create(auth.allowed, {
+    const res = await h.createPrefetch(auth.allowed, {
       entityRef: TRAILER,
       account: 'eu',
     });
@@ -60,7 +53,7 @@ describe('binding a create to its entity', () => {
       `account: ${TRAILER} is prefetched with account main; leave account out or name main`,
     );
     // Also when the asset id binds the prefetch to the entity.
-    const byAsset = await create(auth.allowed, {
+    const byAsset = await h.createPrefetch(auth.allowed, {
       assetId: TRAILER_ASSET,
       account: 'eu',
     });
@@ -69,7 +62,7 @@ describe('binding a create to its entity', () => {
   });
 
   it("covers URLs under the entity's asset with the entity's right alone", async () => {
-    const res = await create(auth.trailerOwner, {
+    const res = await h.createPrefetch(auth.trailerOwner, {
       entityRef: TRAILER,
       urls: [trailerUrl('a.mp4'), trailerUrl('play_video/b_480.mp4')],
     });
@@ -90,21 +83,23 @@ describe('binding a create to its entity', () => {
         `https://example.com/asset/${DOC_ASSET}/a.mp4`,
       ],
     };
-    const refused = await create(auth.trailerOwner, body);
+    const refused = await h.createPrefetch(auth.trailerOwner, body);
     expect(refused.status).toBe(403);
     expect(refused.body.error.message).toBe(
       `urls[1]: https://example.com/asset/${DOC_ASSET}/a.mp4 is not a URL of ${TRAILER}'s asset (/asset/${TRAILER_ASSET}/…); prefetching other URLs needs vod.prefetch.adhoc.create`,
     );
-    expect((await create(auth.allowed, body)).status).toBe(202);
+    expect((await h.createPrefetch(auth.allowed, body)).status).toBe(202);
   });
 
   it('names the entity in a refusal only to whoever may see it', async () => {
-    const visible = await create(auth.trailerOwner, { assetId: DOC_ASSET });
+    const visible = await h.createPrefetch(auth.trailerOwner, {
+      assetId: DOC_ASSET,
+    });
     expect(visible.status).toBe(403);
     expect(visible.body.error.message).toBe(
       `You may not prefetch ${DOC} (vod.prefetch.create)`,
     );
-    const hidden = await create(auth.blind, { assetId: DOC_ASSET });
+    const hidden = await h.createPrefetch(auth.blind, { assetId: DOC_ASSET });
     expect(hidden.status).toBe(403);
     expect(JSON.stringify(hidden.body)).not.toContain('documentary');
   });
@@ -112,9 +107,12 @@ describe('binding a create to its entity', () => {
   it('spends no quota on a refused create', async () => {
     const before = (await h.http().get('/api/vod/quota').set(auth.allowed)).body
       .used;
-    await create(auth.trailerOwner, { assetId: DOC_ASSET });
-    await create(auth.allowed, { entityRef: TRAILER, assetId: DOC_ASSET });
-    await create(auth.allowed, { entityRef: TRAILER, account: 'eu' });
+    await h.createPrefetch(auth.trailerOwner, { assetId: DOC_ASSET });
+    await h.createPrefetch(auth.allowed, {
+      entityRef: TRAILER,
+      assetId: DOC_ASSET,
+    });
+    await h.createPrefetch(auth.allowed, { entityRef: TRAILER, account: 'eu' });
     const after = (await h.http().get('/api/vod/quota').set(auth.allowed)).body
       .used;
     expect(after).toBe(before);
@@ -142,28 +140,20 @@ describe('an asset that more than one entity names', () => {
   afterAll(() => h.stop());
 
   it('is not captured by whichever entity claims it too: by its id it belongs to none', async () => {
-    const ok = await h
-      .http()
-      .post('/api/vod/prefetches')
-      .set(auth.allowed)
-      .send({ assetId: TRAILER_ASSET });
+    const ok = await h.createPrefetch(auth.allowed, { assetId: TRAILER_ASSET });
     expect(ok.status).toBe(202);
     expect(ok.body.entityRef).toBeUndefined(); // neither the trailer's nor the copycat's
-    const owner = await h
-      .http()
-      .post('/api/vod/prefetches')
-      .set(auth.trailerOwner)
-      .send({ assetId: TRAILER_ASSET });
+    const owner = await h.createPrefetch(auth.trailerOwner, {
+      assetId: TRAILER_ASSET,
+    });
     expect(owner.status).toBe(403);
     expect(owner.body.error.message).toContain(
       'prefetch the entity you mean by entityRef',
     );
     expect(owner.body.error.message).not.toContain('copycat');
-    const byEntity = await h
-      .http()
-      .post('/api/vod/prefetches')
-      .set(auth.trailerOwner)
-      .send({ entityRef: TRAILER });
+    const byEntity = await h.createPrefetch(auth.trailerOwner, {
+      entityRef: TRAILER,
+    });
     expect(byEntity.status).toBe(202);
     expect(byEntity.body.entityRef).toBe(TRAILER);
   });
@@ -180,28 +170,25 @@ describe('reading follows vod.prefetch.read on each entity', () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    const create = (headers: object, body: object) =>
-      h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(headers as any)
-        .send(body);
     // Interleaved, so that a reader who may see one entity meets hidden rows on every page.
     for (let i = 0; i < 5; i++) {
-      ids.doc.push((await create(auth.allowed, { entityRef: DOC })).body.id);
       ids.doc.push(
-        (await create(auth.allowed, { assetId: DOC_ASSET })).body.id,
+        (await h.createPrefetch(auth.allowed, { entityRef: DOC })).body.id,
+      );
+      ids.doc.push(
+        (await h.createPrefetch(auth.allowed, { assetId: DOC_ASSET })).body.id,
       );
       ids.trailer.push(
-        (await create(auth.allowed, { entityRef: TRAILER })).body.id,
+        (await h.createPrefetch(auth.allowed, { entityRef: TRAILER })).body.id,
       );
       ids.adhoc.push(
-        (await create(auth.allowed, { assetId: LOOSE_ASSET })).body.id,
+        (await h.createPrefetch(auth.allowed, { assetId: LOOSE_ASSET })).body
+          .id,
       );
     }
     ids.mine.push(
       (
-        await create(auth.adhocOnly, {
+        await h.createPrefetch(auth.adhocOnly, {
           urls: ['https://cdn.example.com/x.mp4'],
         })
       ).body.id,

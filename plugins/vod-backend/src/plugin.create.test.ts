@@ -18,11 +18,9 @@ describe('vod backend routes', () => {
 
   describe('POST /prefetches', () => {
     it('prefetches an entity by its annotation and follows it to the end', async () => {
-      const res = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.allowed)
-        .send({ entityRef: 'resource:default/trailer' });
+      const res = await h.createPrefetch(auth.allowed, {
+        entityRef: 'resource:default/trailer',
+      });
       expect(res.status).toBe(202);
       expect(res.body).toMatchObject({
         status: 'pending',
@@ -49,47 +47,37 @@ describe('vod backend routes', () => {
     });
 
     it('judges a raw asset id by the entity that names it', async () => {
-      const ok = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.trailerOwner)
-        .send({ assetId: TRAILER_ASSET });
+      const ok = await h.createPrefetch(auth.trailerOwner, {
+        assetId: TRAILER_ASSET,
+      });
       expect(ok.status).toBe(202);
       expect(ok.body.entityRef).toBe('resource:default/trailer');
-      const other = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.trailerOwner)
-        .send({ assetId: DOC_ASSET });
+      const other = await h.createPrefetch(auth.trailerOwner, {
+        assetId: DOC_ASSET,
+      });
       expect(other.status).toBe(403);
       expect(other.body.error.message).toContain(
         'resource:default/documentary',
       );
-      const loose = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.trailerOwner)
-        .send({ assetId: LOOSE_ASSET });
+      const loose = await h.createPrefetch(auth.trailerOwner, {
+        assetId: LOOSE_ASSET,
+      });
       expect(loose.status).toBe(403);
       expect(loose.body.error.message).toContain('vod.prefetch.adhoc.create');
     });
 
     it('answers 404 for an entity the caller may not see, as the catalog would', async () => {
-      const hidden = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.blind)
-        .send({ entityRef: 'resource:default/trailer' });
+      const hidden = await h.createPrefetch(auth.blind, {
+        entityRef: 'resource:default/trailer',
+      });
       expect(hidden.status).toBe(404);
       expect(hidden.body.error.message).toBe(
         'entityRef: there is no entity resource:default/trailer (or you may not see it)',
       );
       // Its asset id still binds to it, and the refusal does not name it.
-      const byAsset = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.blind)
-        .send({ assetId: TRAILER_ASSET });
+      const byAsset = await h.createPrefetch(auth.blind, {
+        assetId: TRAILER_ASSET,
+      });
       expect(byAsset.status).toBe(403);
       expect(byAsset.body.error.message).toBe(
         `You may not prefetch asset ${TRAILER_ASSET}: it belongs to a catalog entity you may not prefetch (vod.prefetch.create)`,
@@ -99,11 +87,10 @@ describe('vod backend routes', () => {
     it('asks the permission backend once per user and entity within the cache TTL', async () => {
       const probe = 'user:default/cache-probe'; // asked nothing before this test
       for (let i = 0; i < 3; i++) {
-        const res = await h
-          .http()
-          .post('/api/vod/prefetches')
-          .set({ Authorization: mockCredentials.user.header(probe) })
-          .send({ entityRef: 'resource:default/documentary' });
+        const res = await h.createPrefetch(
+          { Authorization: mockCredentials.user.header(probe) },
+          { entityRef: 'resource:default/documentary' },
+        );
         expect(res.status).toBe(202);
       }
       expect(permissionChecks.filter(c => c.startsWith(probe))).toEqual([
@@ -117,11 +104,7 @@ describe('vod backend routes', () => {
         { length: 23 },
         (_, i) => `https://cdn.example.com/a/${i}.mp4`,
       );
-      const res = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.allowed)
-        .send({ urls });
+      const res = await h.createPrefetch(auth.allowed, { urls });
       expect(res.status).toBe(202);
       const done = await h.waitFor(res.body.id, s => s === 'succeeded');
       expect(done.tasks.map((t: any) => t.urls.length)).toEqual([10, 10, 3]);
@@ -178,11 +161,7 @@ describe('vod backend routes', () => {
     ])(
       'refuses %s with a 400 naming the field',
       async (_name, body, message) => {
-        const res = await h
-          .http()
-          .post('/api/vod/prefetches')
-          .set(auth.allowed)
-          .send(body);
+        const res = await h.createPrefetch(auth.allowed, body);
         expect(res.status).toBe(400);
         expect(res.body.error.name).toBe('InputError');
         expect(res.body.error.message).toContain(message);
@@ -190,11 +169,9 @@ describe('vod backend routes', () => {
     );
 
     it('answers 404 for an entity that does not exist', async () => {
-      const res = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.allowed)
-        .send({ entityRef: 'resource:default/nope' });
+      const res = await h.createPrefetch(auth.allowed, {
+        entityRef: 'resource:default/nope',
+      });
       expect(res.status).toBe(404);
     });
 
@@ -219,11 +196,9 @@ describe('vod backend routes', () => {
     it("records a VOD refusal as failed, with VOD's code, and gives the quota back", async () => {
       const before = (await h.http().get('/api/vod/quota').set(auth.allowed))
         .body.used;
-      const res = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.allowed)
-        .send({ assetId: 'ffffffffffffffffffffffffffffffff' });
+      const res = await h.createPrefetch(auth.allowed, {
+        assetId: 'ffffffffffffffffffffffffffffffff',
+      });
       expect(res.status).toBe(202);
       const done = await h.waitFor(res.body.id, s => s === 'failed');
       expect(done.error).toEqual({

@@ -104,11 +104,9 @@ describe('a waiting read', () => {
     h.http().get(`/api/vod/prefetches/${id}?${query}`).set(auth.allowed);
   const create = async (h: Harness) =>
     (
-      await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.allowed)
-        .send({ entityRef: 'resource:default/trailer' })
+      await h.createPrefetch(auth.allowed, {
+        entityRef: 'resource:default/trailer',
+      })
     ).body;
 
   it('answers as soon as the prefetch has ended', async () => {

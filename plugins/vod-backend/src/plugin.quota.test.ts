@@ -22,11 +22,7 @@ describe('quota', () => {
     try {
       h = await startHarness({ account: { dailyQuota: 3 } });
       const create = () =>
-        h
-          .http()
-          .post('/api/vod/prefetches')
-          .set(auth.allowed)
-          .send({ assetId: TRAILER_ASSET });
+        h.createPrefetch(auth.allowed, { assetId: TRAILER_ASSET });
       for (let i = 0; i < 3; i++) expect((await create()).status).toBe(202);
 
       const refused = await create();
@@ -70,11 +66,7 @@ describe('quota', () => {
     });
     const results = await Promise.all(
       Array.from({ length: 200 }, () =>
-        h
-          .http()
-          .post('/api/vod/prefetches')
-          .set(auth.allowed)
-          .send({ assetId: TRAILER_ASSET }),
+        h.createPrefetch(auth.allowed, { assetId: TRAILER_ASSET }),
       ),
     );
     const statuses = results.map(r => r.status);
@@ -92,11 +84,9 @@ describe('outbox', () => {
   it('re-sends a create whose answer was lost once, marked as a possible duplicate', async () => {
     h = await startHarness();
     h.sim.queueFault({ kind: 'reset-after', route: 'create' });
-    const res = await h
-      .http()
-      .post('/api/vod/prefetches')
-      .set(auth.allowed)
-      .send({ assetId: TRAILER_ASSET });
+    const res = await h.createPrefetch(auth.allowed, {
+      assetId: TRAILER_ASSET,
+    });
     const done = await h.waitFor(res.body.id, s => s === 'succeeded');
     expect(done).toMatchObject({
       status: 'succeeded',
@@ -109,11 +99,9 @@ describe('outbox', () => {
   it('keeps a prefetch queued while VOD is unreachable, and sends it once VOD is back', async () => {
     h = await startHarness({ vod: { retryAttempts: 1 } });
     h.sim.queueFault({ kind: '429', route: 'create' });
-    const res = await h
-      .http()
-      .post('/api/vod/prefetches')
-      .set(auth.allowed)
-      .send({ assetId: TRAILER_ASSET });
+    const res = await h.createPrefetch(auth.allowed, {
+      assetId: TRAILER_ASSET,
+    });
     await new Promise(resolve => setTimeout(resolve, 300));
     expect(
       (
@@ -124,11 +112,7 @@ describe('outbox', () => {
       ).body.status,
     ).toBe('pending');
     // the next wake-up (any new prefetch, or the periodic sweep) sends it
-    await h
-      .http()
-      .post('/api/vod/prefetches')
-      .set(auth.allowed)
-      .send({ assetId: TRAILER_ASSET });
+    await h.createPrefetch(auth.allowed, { assetId: TRAILER_ASSET });
     const done = await h.waitFor(res.body.id, s => s === 'succeeded');
     expect(done).toMatchObject({
       status: 'succeeded',

@@ -10,11 +10,9 @@ describe('vod backend routes', () => {
   describe('reading', () => {
     it('lists newest first, filters, and pages with a cursor', async () => {
       for (let i = 0; i < 3; i++) {
-        await h
-          .http()
-          .post('/api/vod/prefetches')
-          .set(auth.allowed)
-          .send({ entityRef: 'resource:default/documentary' });
+        await h.createPrefetch(auth.allowed, {
+          entityRef: 'resource:default/documentary',
+        });
       }
       const page1 = await h
         .http()

@@ -247,11 +247,7 @@ describe('when IAM refuses the portal its token', () => {
   });
 
   it('keeps prefetches queued, shows the problem on the account, and asks IAM rarely', async () => {
-    const res = await h
-      .http()
-      .post('/api/vod/prefetches')
-      .set(auth.allowed)
-      .send({ assetId: DOC_ASSET });
+    const res = await h.createPrefetch(auth.allowed, { assetId: DOC_ASSET });
     expect(res.status).toBe(202);
     await new Promise(resolve => setTimeout(resolve, 500));
     const prefetch = await h

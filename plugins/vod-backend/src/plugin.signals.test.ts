@@ -45,11 +45,9 @@ describe('signals', () => {
         'vod:prefetches',
       );
 
-      const res = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.allowed)
-        .send({ entityRef: 'resource:default/trailer' });
+      const res = await h.createPrefetch(auth.allowed, {
+        entityRef: 'resource:default/trailer',
+      });
       await h.waitFor(res.body.id, s => s === 'succeeded');
       await new Promise(resolve => setTimeout(resolve, 300)); // the last batch
       const seen = published

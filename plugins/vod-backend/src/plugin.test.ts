@@ -25,11 +25,9 @@ describe('vod backend routes', () => {
     let existingId: string;
     let taskId: string;
     beforeAll(async () => {
-      const res = await h
-        .http()
-        .post('/api/vod/prefetches')
-        .set(auth.allowed)
-        .send({ entityRef: 'resource:default/trailer' });
+      const res = await h.createPrefetch(auth.allowed, {
+        entityRef: 'resource:default/trailer',
+      });
       existingId = res.body.id;
       taskId = (await h.waitFor(existingId, s => s !== 'pending')).tasks[0]
         .taskId;

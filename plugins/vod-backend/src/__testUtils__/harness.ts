@@ -171,6 +171,8 @@ export interface Harness {
   sim: VodSimulator;
   server: Parameters<typeof request>[0];
   http: () => ReturnType<typeof request>;
+  /** POST /api/vod/prefetches with `body`, sent with `headers` (one of `auth`). */
+  createPrefetch(headers: Record<string, string>, body: object): request.Test;
   /** Waits until the prefetch's status satisfies `done`. */
   waitFor(id: string, done: (status: string) => boolean): Promise<any>;
   stop(): Promise<void>;
@@ -200,6 +202,7 @@ export function useHarness(
       return harness().server;
     },
     http: () => harness().http(),
+    createPrefetch: (headers, body) => harness().createPrefetch(headers, body),
     waitFor: (id, done) => harness().waitFor(id, done),
     stop: () => harness().stop(),
   };
@@ -298,6 +301,8 @@ export async function startHarness(
     sim,
     server,
     http,
+    createPrefetch: (headers, body) =>
+      http().post('/api/vod/prefetches').set(headers).send(body),
     async waitFor(id, done) {
       const deadline = Date.now() + 15_000;
       for (;;) {
