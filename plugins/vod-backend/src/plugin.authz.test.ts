@@ -3,6 +3,7 @@ import {
   DOC_ASSET,
   Harness,
   LOOSE_ASSET,
+  mediaEntity,
   PROJECT,
   startHarness,
   TRAILER_ASSET,
@@ -124,16 +125,7 @@ describe('an asset that more than one entity names', () => {
   beforeAll(async () => {
     h = await startHarness({
       extraEntities: [
-        {
-          apiVersion: 'backstage.io/v1alpha1',
-          kind: 'Resource',
-          metadata: {
-            name: 'copycat',
-            namespace: 'default',
-            annotations: { 'vod.huaweicloud.com/asset-id': TRAILER_ASSET },
-          },
-          spec: { type: 'media-asset', owner: 'group:default/someone-else' },
-        },
+        mediaEntity('copycat', 'group:default/someone-else', TRAILER_ASSET),
       ],
     });
   });

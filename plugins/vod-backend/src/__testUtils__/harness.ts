@@ -57,33 +57,30 @@ export const auth = {
   service: { Authorization: mockCredentials.service.header() },
 };
 
+/** A media-asset Resource in the default namespace, naming `assetId` (if any) by annotation. */
+export function mediaEntity(
+  name: string,
+  owner: string,
+  assetId?: string,
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: {
+      name,
+      namespace: 'default',
+      ...(assetId && {
+        annotations: { 'vod.huaweicloud.com/asset-id': assetId },
+      }),
+    },
+    spec: { type: 'media-asset', owner },
+  };
+}
+
 export const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Resource',
-    metadata: {
-      name: 'trailer',
-      namespace: 'default',
-      annotations: { 'vod.huaweicloud.com/asset-id': TRAILER_ASSET },
-    },
-    spec: { type: 'media-asset', owner: 'group:default/media' },
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Resource',
-    metadata: {
-      name: 'documentary',
-      namespace: 'default',
-      annotations: { 'vod.huaweicloud.com/asset-id': DOC_ASSET },
-    },
-    spec: { type: 'media-asset', owner: 'group:default/content' },
-  },
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Resource',
-    metadata: { name: 'draft', namespace: 'default' },
-    spec: { type: 'media-asset', owner: 'group:default/media' },
-  },
+  mediaEntity('trailer', 'group:default/media', TRAILER_ASSET),
+  mediaEntity('documentary', 'group:default/content', DOC_ASSET),
+  mediaEntity('draft', 'group:default/media'),
 ];
 
 const { ALLOW, DENY, CONDITIONAL } = AuthorizeResult;
