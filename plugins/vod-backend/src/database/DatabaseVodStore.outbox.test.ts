@@ -8,6 +8,7 @@ import {
   T0,
   taskRow,
 } from './__testUtils__/storeTests';
+import type { OutboxTask } from './VodStore';
 
 describeStore(() => {
   it('gives the quota back when VOD rejects a call', async () => {
@@ -67,20 +68,21 @@ describeStore(() => {
   });
 
   describe('fencing: a late answer never overwrites what happened since', () => {
-    it('records a late acceptance of a task recovery queued again, so it is not sent twice', async () => {
+    /** A queued task that the sender 'slow' claimed, and whose claim was then recovered. */
+    async function recoveredFromSlow() {
       await store.createPrefetch(newPrefetch());
       const task = await firstPending();
       await claim(task.rowId, 'slow');
       await store.recoverInterruptedClaims(T0 + 5000, 0);
-      expect(
-        await store.markAccepted(
-          task,
-          'slow',
-          'vodtask-late',
-          T0 + 6000,
-          T0 + 7000,
-        ),
-      ).toBe(true);
+      return task;
+    }
+    /** VOD's acceptance of the call 'slow' made, recorded after its claim was recovered. */
+    const lateAcceptance = (task: OutboxTask) =>
+      store.markAccepted(task, 'slow', 'vodtask-late', T0 + 6000, T0 + 7000);
+
+    it('records a late acceptance of a task recovery queued again, so it is not sent twice', async () => {
+      const task = await recoveredFromSlow();
+      expect(await lateAcceptance(task)).toBe(true);
       expect(await firstPending()).toBeUndefined();
       expect(await taskRow(task.rowId)).toMatchObject({
         status: 'processing',
@@ -93,20 +95,9 @@ describeStore(() => {
     });
 
     it('refuses a late acceptance once another claim is sending the task', async () => {
-      await store.createPrefetch(newPrefetch());
-      const task = await firstPending();
-      await claim(task.rowId, 'slow');
-      await store.recoverInterruptedClaims(T0 + 5000, 0);
+      const task = await recoveredFromSlow();
       expect(await claim(task.rowId, 'fast', T0 + 5001)).toBe('claimed');
-      expect(
-        await store.markAccepted(
-          task,
-          'slow',
-          'vodtask-late',
-          T0 + 6000,
-          T0 + 7000,
-        ),
-      ).toBe(false);
+      expect(await lateAcceptance(task)).toBe(false);
       expect(
         await store.markAccepted(
           task,
@@ -120,10 +111,7 @@ describeStore(() => {
     });
 
     it('ignores a late refusal: no refund, no failure of a task that succeeded', async () => {
-      await store.createPrefetch(newPrefetch());
-      const task = await firstPending();
-      await claim(task.rowId, 'slow');
-      await store.recoverInterruptedClaims(T0 + 5000, 0);
+      const task = await recoveredFromSlow();
       await claim(task.rowId, 'fast', T0 + 5001);
       await store.markAccepted(task, 'fast', 'vodtask-2', T0 + 5002, T0 + 5003);
       await store.recordPoll(

@@ -53,7 +53,9 @@ import type {
   PrefetchFilter,
   PrefetchVisibility,
   RecordedVodTask,
+  TaskError,
   TaskState,
+  UnsentOutcome,
   UnsentTasks,
   VodStore,
 } from './VodStore';
@@ -200,7 +202,7 @@ export class DatabaseVodStore implements VodStore {
   markRejected(
     rowId: number,
     token: string,
-    error: { code: string; message: string },
+    error: TaskError,
     now: number,
   ): Promise<boolean> {
     return markRejected(this.ctx, rowId, token, error, now);
@@ -209,7 +211,7 @@ export class DatabaseVodStore implements VodStore {
   markUncertain(
     rowId: number,
     token: string,
-    error: { code: string; message: string },
+    error: TaskError,
     now: number,
   ): Promise<boolean> {
     return markUncertain(this.ctx, rowId, token, error, now);
@@ -222,12 +224,7 @@ export class DatabaseVodStore implements VodStore {
   /** In unsentSql, beside the outbox. */
   failUnsentTasks(
     which: UnsentTasks,
-    outcome: {
-      status: 'failed' | 'expired';
-      error: { code: string; message: string };
-      forgetKey?: boolean;
-      failResent?: boolean;
-    },
+    outcome: UnsentOutcome,
     now: number,
   ): Promise<number> {
     return failUnsentTasks(this.ctx, which, outcome, now);

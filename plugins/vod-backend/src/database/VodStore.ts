@@ -114,12 +114,18 @@ export interface RecordedVodTask {
   polledAt?: number;
 }
 
+/** An error a task ended (or was queued again) with: VOD's, or one of the portal's. */
+export interface TaskError {
+  code: string;
+  message: string;
+}
+
 /** Where each VOD call of a prefetch stands (the seed route waits on it). */
 export interface TaskState {
   rowId: number;
   status: TaskStatus;
   taskId?: string;
-  error?: { code: string; message: string };
+  error?: TaskError;
   possibleDuplicate: boolean;
 }
 
@@ -130,6 +136,14 @@ export interface UnsentTasks {
   /** Tasks of prefetches made before this time. */
   createdBefore?: number;
   limit?: number;
+}
+
+/** How unsent tasks are given up (see failUnsentTasks). */
+export interface UnsentOutcome {
+  status: 'failed' | 'expired';
+  error: TaskError;
+  forgetKey?: boolean;
+  failResent?: boolean;
 }
 
 /** The vod plugin's persistence; DatabaseVodStore is the implementation. */
@@ -195,7 +209,7 @@ export interface VodStore {
   markRejected(
     rowId: number,
     token: string,
-    error: { code: string; message: string },
+    error: TaskError,
     now: number,
   ): Promise<boolean>;
   /**
@@ -206,7 +220,7 @@ export interface VodStore {
   markUncertain(
     rowId: number,
     token: string,
-    error: { code: string; message: string },
+    error: TaskError,
     now: number,
   ): Promise<boolean>;
   /**
@@ -224,12 +238,7 @@ export interface VodStore {
    */
   failUnsentTasks(
     which: UnsentTasks,
-    outcome: {
-      status: 'failed' | 'expired';
-      error: { code: string; message: string };
-      forgetKey?: boolean;
-      failResent?: boolean;
-    },
+    outcome: UnsentOutcome,
     now: number,
   ): Promise<number>;
 

@@ -5,9 +5,7 @@ import { updateTask } from './pollingSql';
 import { Row, toOutboxTask } from './rows';
 import { NO_ANSWER_CODE } from './status';
 import { lock, StoreContext } from './storeContext';
-import type { Claim, ClaimResult, OutboxTask } from './VodStore';
-
-type TaskError = { code: string; message: string };
+import type { Claim, ClaimResult, OutboxTask, TaskError } from './VodStore';
 
 export async function pendingTasks(
   ctx: StoreContext,

@@ -3,13 +3,13 @@ import { refundQuota } from '../quota/quotaSql';
 import { updateTask } from './pollingSql';
 import { NO_ANSWER_CODE } from './status';
 import { lock, StoreContext } from './storeContext';
-import type { UnsentTasks, VodStore } from './VodStore';
+import type { UnsentOutcome, UnsentTasks } from './VodStore';
 
 /** VodStore.failUnsentTasks: gives up tasks never sent, in one transaction. */
 export async function failUnsentTasks(
   ctx: StoreContext,
   which: UnsentTasks,
-  outcome: Parameters<VodStore['failUnsentTasks']>[1],
+  outcome: UnsentOutcome,
   now: number,
 ): Promise<number> {
   return ctx.transaction(async trx => {
