@@ -1,13 +1,8 @@
 import { ConfigReader } from '@backstage/config';
+import { AK, configuredAccount, SK } from '../__testUtils__/vodAccount';
 import { keysNeedingRestart, readVodConfig } from './config';
 
-const account = {
-  name: 'main',
-  endpoint: 'https://vod.cn-north-4.myhuaweicloud.com',
-  projectId: 'p1',
-  accessKeyId: 'AK',
-  secretAccessKey: 'SK',
-};
+const account = configuredAccount('https://vod.cn-north-4.myhuaweicloud.com');
 const read = (vod: object) => () => readVodConfig(new ConfigReader({ vod }));
 
 describe('readVodConfig', () => {
@@ -33,7 +28,7 @@ describe('readVodConfig', () => {
       queriesPerMinute: 100,
       auth: {
         type: 'aksk',
-        credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
+        credentials: { accessKeyId: AK, secretAccessKey: SK },
       },
     });
     expect(config.accounts[0].allowedUrls.isEmpty).toBe(true);

@@ -1,15 +1,10 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { configuredAccount } from '../__testUtils__/vodAccount';
 import { readVodConfig, VodConfig, watchVodConfig } from './config';
 
 // watchVodConfig as plugin.ts wires it: a new config goes to the accounts, or is rejected whole.
 
-const account = {
-  name: 'main',
-  endpoint: 'https://vod.cn-north-4.myhuaweicloud.com',
-  projectId: 'p1',
-  accessKeyId: 'AK',
-  secretAccessKey: 'SK',
-};
+const account = configuredAccount('https://vod.cn-north-4.myhuaweicloud.com');
 
 /** A root config that tells its subscribers of every change, as a reloading config source does. */
 function changingConfig(vod: object) {
