@@ -200,31 +200,31 @@ describe('VodClient on answers the simulator never gives (MockAgent)', () => {
     expect(result.preheating_results[0].status).toBe('succeed');
   });
 
-  it('reports a 2xx without a task id as an invalid response, not retried', async () => {
+  it.each([
+    [
+      'a 2xx without a task id as an invalid response, not retried',
+      202,
+      '<html>maintenance</html>',
+      { kind: 'invalid-response', httpStatus: 202 },
+    ],
+    [
+      'a non-JSON error page by its status',
+      502,
+      'Bad Gateway',
+      {
+        kind: 'http',
+        httpStatus: 502,
+        errorCode: undefined,
+        mayHaveReachedVod: true,
+      },
+    ],
+  ])('reports %s', async (_answer, status, body, error) => {
     agent
       .get(origin)
       .intercept({ path: `/v1.0/${PROJECT}/asset/preheating`, method: 'POST' })
-      .reply(202, '<html>maintenance</html>');
+      .reply(status, body);
     await expect(
       mockClient().createPrefetch({ assetId: ASSET }),
-    ).rejects.toMatchObject({
-      kind: 'invalid-response',
-      httpStatus: 202,
-    });
-  });
-
-  it('keeps the status of a non-JSON error page', async () => {
-    agent
-      .get(origin)
-      .intercept({ path: `/v1.0/${PROJECT}/asset/preheating`, method: 'POST' })
-      .reply(502, 'Bad Gateway');
-    await expect(
-      mockClient().createPrefetch({ assetId: ASSET }),
-    ).rejects.toMatchObject({
-      kind: 'http',
-      httpStatus: 502,
-      errorCode: undefined,
-      mayHaveReachedVod: true,
-    });
+    ).rejects.toMatchObject(error);
   });
 });

@@ -49,13 +49,18 @@ describe('PermissionDecisions', () => {
   });
   const alice = mockCredentials.user('user:default/alice');
   const bob = mockCredentials.user('user:default/bob');
-
-  it('asks once per user, permission and resource within the TTL', async () => {
-    const { service, calls } = recordingPermissions(new Set(['x.read']));
+  /** Decisions kept `ttlMs` on the test clock, asking a service that allows what `allowed` names. */
+  const decisionsOn = (allowed = ['x.read'], ttlMs = 5_000) => {
+    const { service, calls } = recordingPermissions(new Set(allowed));
     const decisions = new PermissionDecisions(service, authService, {
-      ttlMs: 5_000,
+      ttlMs,
       now: clock,
     });
+    return { decisions, service, calls };
+  };
+
+  it('asks once per user, permission and resource within the TTL', async () => {
+    const { decisions, calls } = decisionsOn();
     expect(await decisions.authorize([{ permission: read }], alice)).toEqual([
       AuthorizeResult.ALLOW,
     ]);
@@ -83,11 +88,7 @@ describe('PermissionDecisions', () => {
   });
 
   it('asks only what it does not know, in one round trip, and keeps the order', async () => {
-    const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, authService, {
-      ttlMs: 5_000,
-      now: clock,
-    });
+    const { decisions, calls } = decisionsOn();
     await decisions.authorize(
       [{ permission: create, resourceRef: 'resource:default/a' }],
       alice,
@@ -113,11 +114,7 @@ describe('PermissionDecisions', () => {
   });
 
   it('shares one round trip among concurrent identical checks', async () => {
-    const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, authService, {
-      ttlMs: 5_000,
-      now: clock,
-    });
+    const { decisions, calls } = decisionsOn();
     await Promise.all(
       Array.from({ length: 20 }, () =>
         decisions.authorize([{ permission: read }], alice),
@@ -127,23 +124,16 @@ describe('PermissionDecisions', () => {
   });
 
   it('asks every time with a zero TTL, and never keeps a failed round trip', async () => {
-    const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, authService, {
-      ttlMs: 0,
-      now: clock,
-    });
+    const { decisions, calls } = decisionsOn(['x.read'], 0);
     await decisions.authorize([{ permission: read }], alice);
     await decisions.authorize([{ permission: read }], alice);
     expect(calls).toHaveLength(2);
 
-    const failing = recordingPermissions(new Set(['x.read']));
+    const failing = decisionsOn();
     (failing.service.authorize as jest.Mock).mockRejectedValueOnce(
       new Error('permission backend down'),
     );
-    const cached = new PermissionDecisions(failing.service, authService, {
-      ttlMs: 5_000,
-      now: clock,
-    });
+    const cached = failing.decisions;
     await expect(
       cached.authorize([{ permission: read }], alice),
     ).rejects.toThrow('permission backend down');
@@ -153,11 +143,7 @@ describe('PermissionDecisions', () => {
   });
 
   it('passes services through: Backstage decides them without a round trip', async () => {
-    const { service, calls } = recordingPermissions(new Set());
-    const decisions = new PermissionDecisions(service, authService, {
-      ttlMs: 5_000,
-      now: clock,
-    });
+    const { decisions, calls } = decisionsOn([]);
     const plugin = mockCredentials.service('plugin:scaffolder');
     await decisions.authorize([{ permission: read }], plugin);
     await decisions.authorize([{ permission: read }], plugin);
@@ -165,11 +151,7 @@ describe('PermissionDecisions', () => {
   });
 
   it('keeps sessions apart: a new sign-in of the same user is asked again', async () => {
-    const { service, calls } = recordingPermissions(new Set(['x.read']));
-    const decisions = new PermissionDecisions(service, authService, {
-      ttlMs: 5_000,
-      now: clock,
-    });
+    const { decisions, calls } = decisionsOn();
     const session = (expiresAt: number) => ({
       ...alice,
       expiresAt: new Date(expiresAt),
@@ -186,11 +168,7 @@ describe('PermissionDecisions', () => {
       attributes: {},
       resourceType: 'catalog-entity',
     });
-    const { service, calls } = recordingPermissions(new Set(['x.view']));
-    const decisions = new PermissionDecisions(service, authService, {
-      ttlMs: 5_000,
-      now: clock,
-    });
+    const { decisions, calls } = decisionsOn(['x.view']);
     expect(await decisions.authorizeConditional([view, create], alice)).toEqual(
       [AuthorizeResult.ALLOW, AuthorizeResult.CONDITIONAL],
     );
