@@ -12,15 +12,27 @@ export const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
 export const EMPTY_BODY_SHA256 =
   'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** AK/SK credentials; a security token marks temporary credentials. */
+/**
+ * AK/SK credentials; a security token marks temporary credentials.
+ *
+ * @alpha
+ */
 export interface SigningCredentials {
+  /** The access key id (AK), sent in the Authorization header. */
   accessKeyId: string;
+  /** The secret access key (SK), the HMAC key; never sent. */
   secretAccessKey: string;
+  /** The security token of temporary credentials, signed and sent as `X-Security-Token`. */
   securityToken?: string;
 }
 
-/** A request as it will go on the wire. */
+/**
+ * A request as it will go on the wire.
+ *
+ * @alpha
+ */
 export interface RequestToSign {
+  /** The HTTP method, e.g. `POST`. */
   method: string;
   /** The Host header value: host name, and the port when it is not the scheme's default. */
   host: string;
@@ -34,12 +46,21 @@ export interface RequestToSign {
   body?: string | Uint8Array;
 }
 
-/** Every intermediate of a signature, for tests and for debugging a refusal. */
+/**
+ * Every intermediate of a signature, for tests and for debugging a refusal.
+ *
+ * @alpha
+ */
 export interface Signature {
+  /** Method, canonical path, query and headers, signed header names and the body's SHA-256. */
   canonicalRequest: string;
+  /** The algorithm, the `X-Sdk-Date` and the canonical request's SHA-256. */
   stringToSign: string;
+  /** The signed header names, lower case, `;`-separated. */
   signedHeaders: string;
+  /** HMAC-SHA256 of the string to sign with the secret access key, hex. */
   signature: string;
+  /** The `Authorization` header value. */
   authorization: string;
 }
 
@@ -56,6 +77,8 @@ export function formatSdkDate(date: Date): string {
  * Signs a request and returns the headers to send with it: the request's own headers plus
  * `X-Sdk-Date`, `X-Security-Token` for temporary credentials, and `Authorization`. The Host
  * header is signed but not returned: the HTTP client sets it from the origin.
+ *
+ * @alpha
  */
 export function signRequest(
   request: RequestToSign,
@@ -75,7 +98,11 @@ export function signRequest(
   return headers;
 }
 
-/** Computes the signature of a request sent at `sdkDate` (`YYYYMMDDTHHMMSSZ`). */
+/**
+ * Computes the signature of a request sent at `sdkDate` (`YYYYMMDDTHHMMSSZ`).
+ *
+ * @alpha
+ */
 export function computeSignature(
   request: RequestToSign,
   credentials: SigningCredentials,
