@@ -202,14 +202,21 @@ async function check(simulator: string) {
     await page.goto(
       `${FRONTEND}/catalog/default/${ENTITY.kind.toLowerCase()}/${ENTITY.name}`,
     );
+    // The card counts the API's prefetch above; a click prefetches once more, through the dialog.
+    await page.getByText('1 of 1000 used, ').waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: 'Prefetch to CDN' }).click();
     await page
-      .getByRole('button', { name: 'Prefetch to CDN' })
-      .waitFor({ timeout: 120_000 });
+      .getByRole('dialog')
+      .getByRole('button', { name: 'Prefetch', exact: true })
+      .click();
+    await page.getByText('2 of 1000 used, ').waitFor({ timeout: 60_000 });
     await page.screenshot({
       path: join(ROOT, '.ci-out/install-check-card.png'),
       fullPage: true,
     });
-    console.log('install-check: the card shows on the entity page');
+    console.log(
+      'install-check: the card shows on the entity page and prefetches',
+    );
   } finally {
     await browser.close();
   }
