@@ -112,6 +112,22 @@ async function renderCard(
 
 const never = () => new Promise<never>(() => {});
 
+/** The backend's refusal as the API client throws it: `error`, and `more` of the body. */
+const refusal = (
+  status: number,
+  error: { name: string; message: string },
+  more: object = {},
+) =>
+  ResponseError.fromResponse(
+    new Response(JSON.stringify({ error, ...more }), {
+      status,
+      headers: { 'Content-Type': 'application/json' },
+    }),
+  );
+
+const dialogClosed = () =>
+  waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+
 /** Opens the dialog with the card's button (once it is enabled) and confirms; the dialog. */
 async function pressPrefetch() {
   const open = await screen.findByRole('button', { name: 'Prefetch to CDN' });
@@ -331,9 +347,7 @@ describe('EntityVodPrefetchCard', () => {
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Prefetch' }),
     );
-    await waitFor(() =>
-      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
-    );
+    await dialogClosed();
     expect(calls).toContain('create {"entityRef":"resource:default/trailer"}');
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
@@ -347,18 +361,11 @@ describe('EntityVodPrefetchCard', () => {
       create: async () => {
         attempt++;
         if (attempt === 1) {
-          throw await ResponseError.fromResponse(
-            new Response(
-              JSON.stringify({
-                error: {
-                  name: 'QuotaExceededError',
-                  message:
-                    'The daily prefetch quota of account main is used up: 1000 of 1000 used, this prefetch needs 1. It resets at 2026-11-26T16:00:00.000Z.',
-                },
-              }),
-              { status: 429, headers: { 'Content-Type': 'application/json' } },
-            ),
-          );
+          throw await refusal(429, {
+            name: 'QuotaExceededError',
+            message:
+              'The daily prefetch quota of account main is used up: 1000 of 1000 used, this prefetch needs 1. It resets at 2026-11-26T16:00:00.000Z.',
+          });
         }
         return prefetch({ status: 'pending' });
       },
@@ -373,9 +380,7 @@ describe('EntityVodPrefetchCard', () => {
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Prefetch' }),
     );
-    await waitFor(() =>
-      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
-    );
+    await dialogClosed();
     expect(keys).toHaveLength(2);
     expect(keys[1]).not.toBe(keys[0]);
   });
@@ -399,13 +404,9 @@ describe('EntityVodPrefetchCard', () => {
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Cancel' }),
     );
-    await waitFor(() =>
-      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
-    );
+    await dialogClosed();
     await pressPrefetch(); // VOD may have it: the same prefetch to the backend
-    await waitFor(() =>
-      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
-    );
+    await dialogClosed();
     await pressPrefetch(); // a new prefetch
     await waitFor(() => expect(keys).toHaveLength(3));
     expect(keys[1]).toBe(keys[0]);
@@ -415,18 +416,16 @@ describe('EntityVodPrefetchCard', () => {
   it("puts the backend's refusal of the user in words", async () => {
     const { api } = fakeApi({
       create: async () => {
-        throw await ResponseError.fromResponse(
-          new Response(
-            JSON.stringify({
-              error: {
-                name: 'NotAllowedError',
-                message: 'You may not prefetch resource:default/trailer',
-              },
-              request: { method: 'POST', url: '/api/vod/prefetches' },
-              response: { statusCode: 403 },
-            }),
-            { status: 403, headers: { 'Content-Type': 'application/json' } },
-          ),
+        throw await refusal(
+          403,
+          {
+            name: 'NotAllowedError',
+            message: 'You may not prefetch resource:default/trailer',
+          },
+          {
+            request: { method: 'POST', url: '/api/vod/prefetches' },
+            response: { statusCode: 403 },
+          },
         );
       },
     });
