@@ -53,6 +53,28 @@ async function call(
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
+/** Asks IAM for a token of the user svc (domain mediaops) with `password`, scoped to `project`. */
+const askIam = (
+  sim: VodSimulator,
+  password: string,
+  project: { id: string } | { name: string },
+) =>
+  fetch(`${sim.url}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: {
+            user: { name: 'svc', password, domain: { name: 'mediaops' } },
+          },
+        },
+        scope: { project },
+      },
+    }),
+  });
+
 const create = (
   sim: VodSimulator,
   body: object,
@@ -217,25 +239,7 @@ describe('VOD simulator', () => {
   });
 
   it('issues IAM tokens that authenticate until they expire', async () => {
-    const res = await fetch(`${sim.url}/v3/auth/tokens`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: {
-                name: 'svc',
-                password: 'pw',
-                domain: { name: 'mediaops' },
-              },
-            },
-          },
-          scope: { project: { name: 'cn-north-4' } },
-        },
-      }),
-    });
+    const res = await askIam(sim, 'pw', { name: 'cn-north-4' });
     expect(res.status).toBe(201);
     const token = res.headers.get('x-subject-token')!;
     expect((await res.json()).token.expires_at).toBe(
@@ -252,24 +256,7 @@ describe('VOD simulator', () => {
   });
 
   it('refuses a wrong IAM password', async () => {
-    const res = await fetch(`${sim.url}/v3/auth/tokens`, {
-      method: 'POST',
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: {
-                name: 'svc',
-                password: 'nope',
-                domain: { name: 'mediaops' },
-              },
-            },
-          },
-          scope: { project: { id: PROJECT } },
-        },
-      }),
-    });
+    const res = await askIam(sim, 'nope', { id: PROJECT });
     expect(res.status).toBe(401);
     expect(res.headers.get('x-subject-token')).toBeNull();
   });
