@@ -156,24 +156,31 @@ describe('the demo permission policy, through the real permission and catalog ba
     { permission: vodPrefetchAdhocReadPermission },
   ];
 
-  it("lets the guest prefetch what the guest's group owns, and what belongs to no entity", async () => {
-    expect(await decisions('user:default/guest', asks)).toEqual([
-      `vod.prefetch.create ${TRAILER}: ALLOW`,
-      `vod.prefetch.create ${COASTLINES}: DENY`,
-      'vod.prefetch.adhoc.create: ALLOW',
-      `vod.prefetch.read ${COASTLINES}: ALLOW`,
-      'vod.prefetch.adhoc.read: ALLOW',
-    ]);
-  });
-
-  it("lets another team's member prefetch their own entities only", async () => {
-    expect(await decisions('user:default/amara.okafor', asks)).toEqual([
-      `vod.prefetch.create ${TRAILER}: DENY`,
-      `vod.prefetch.create ${COASTLINES}: ALLOW`,
-      'vod.prefetch.adhoc.create: DENY',
-      `vod.prefetch.read ${COASTLINES}: ALLOW`,
-      'vod.prefetch.adhoc.read: ALLOW',
-    ]);
+  it.each([
+    [
+      "the guest prefetch what the guest's group owns, and what belongs to no entity",
+      'user:default/guest',
+      [
+        `vod.prefetch.create ${TRAILER}: ALLOW`,
+        `vod.prefetch.create ${COASTLINES}: DENY`,
+        'vod.prefetch.adhoc.create: ALLOW',
+        `vod.prefetch.read ${COASTLINES}: ALLOW`,
+        'vod.prefetch.adhoc.read: ALLOW',
+      ],
+    ],
+    [
+      "another team's member prefetch their own entities only",
+      'user:default/amara.okafor',
+      [
+        `vod.prefetch.create ${TRAILER}: DENY`,
+        `vod.prefetch.create ${COASTLINES}: ALLOW`,
+        'vod.prefetch.adhoc.create: DENY',
+        `vod.prefetch.read ${COASTLINES}: ALLOW`,
+        'vod.prefetch.adhoc.read: ALLOW',
+      ],
+    ],
+  ])('lets %s', async (_who, user, expected) => {
+    expect(await decisions(user, asks)).toEqual(expected);
   });
 
   it('answers a create asked without an entity with the conditions, for a caller to apply', async () => {
