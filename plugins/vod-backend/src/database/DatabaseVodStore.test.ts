@@ -57,7 +57,8 @@ describeStore(() => {
     expect(await announced(3)).toHaveLength(3); // the first results: progress to show
     await store.recordPoll(task.rowId, running, T0 + 3, T0 + 4);
     expect(await announced(4)).toHaveLength(3); // nothing new from VOD
-    expect((await taskRow(task.rowId)).polled_at).toBeDefined();
+    // …but the poll itself is recorded.
+    expect(Number((await taskRow(task.rowId)).polled_at)).toBe(T0 + 3);
     await store.recordPoll(
       task.rowId,
       [{ url: 'https://a/1', status: 'succeed' }],

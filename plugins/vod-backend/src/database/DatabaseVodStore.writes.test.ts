@@ -40,6 +40,20 @@ describeStore(() => {
     expect(await store.quotaUsed('main', '2026-11-25')).toBe(12);
   });
 
+  it('answers a plain create whose batch had in fact committed with the prefetch, once', async () => {
+    // The batch's COMMIT reached the database but its answer was lost: the one-by-one retry
+    // finds the prefetch's id taken. The caller learns it was created; nothing is written twice.
+    const input = newPrefetch();
+    const first = await store.createPrefetch(input);
+    if (first.kind !== 'created') throw new Error(first.kind);
+    const again = await store.createPrefetch(input);
+    expect(again).toEqual({ kind: 'created', prefetch: first.prefetch });
+    expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
+    expect(
+      await knex('vod_tasks').where({ prefetch_id: input.id }),
+    ).toHaveLength(1);
+  });
+
   it('records a long list of long URLs whole', async () => {
     const urls = Array.from(
       { length: 40 },

@@ -38,12 +38,29 @@ export function prefetchWriter(
       options.written([result]);
       return result;
     } catch (error) {
+      if (!isDatabaseConflictError(error)) throw error;
       // A concurrent request with the same Idempotency-Key won: answer as it did.
-      if (input.idempotency && isDatabaseConflictError(error)) {
+      if (input.idempotency) {
         const replayed = await ctx.db.transaction(trx => replay(trx, input));
         if (replayed) return replayed;
+        throw error;
       }
-      throw error;
+      // A plain create's id is its own: finding it recorded by the same caller at the same
+      // moment means the batch that failed had in fact committed (the connection dropped during
+      // COMMIT). It is recorded; say so, once.
+      const mine = await ctx
+        .db('vod_prefetches')
+        .where({
+          id: input.id,
+          created_by: input.createdBy,
+          created_at: input.now,
+        })
+        .first('id');
+      const prefetch = mine && (await readPrefetch(ctx.db, input.id));
+      if (!prefetch) throw error;
+      const result: CreatePrefetchResult = { kind: 'created', prefetch };
+      options.written([result]);
+      return result;
     }
   };
   // Plain creates that arrive together: one transaction, one quota UPDATE per account and day.

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 /**
  * Handed by DatabaseVodStore to its SQL modules (prefetchWrites, prefetchReads, outboxSql,
  * unsentSql, pollingSql, housekeepingSql): each store operation there takes it first, a helper
- * that works in the caller's transaction takes it and then that transaction (updateTask), and
+ * that works in the caller's transaction takes it and then that transaction (updateTask, in taskUpdates.ts), and
  * plain SQL that needs neither locks nor announcements takes only a knex (readPrefetch, quotaSql).
  */
 export interface StoreContext {

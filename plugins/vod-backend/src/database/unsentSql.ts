@@ -1,6 +1,6 @@
 // Giving up queued tasks (expired in the queue, account removed, seed wait over): refunds, keys.
 import { refundQuota } from '../quota/quotaSql';
-import { updateTask } from './pollingSql';
+import { updateTask } from './taskUpdates';
 import { NO_ANSWER_CODE } from './status';
 import { lock, StoreContext } from './storeContext';
 import type { UnsentOutcome, UnsentTasks } from './VodStore';

@@ -162,7 +162,7 @@ describe('VodClient on answers the simulator never gives (MockAgent)', () => {
   afterEach(() => agent.close());
 
   const mockClient = () =>
-    new VodClient({
+    VodClient.create({
       endpoint: origin,
       projectId: PROJECT,
       auth: {

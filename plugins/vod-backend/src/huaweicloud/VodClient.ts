@@ -79,7 +79,12 @@ export class VodClient {
   private readonly clock: LimiterClock;
   private readonly random: () => number;
 
-  constructor(private readonly options: VodClientOptions) {
+  /** The client of one account; `close()` it when done (a `dispatcher` given is its giver's). */
+  static create(options: VodClientOptions): VodClient {
+    return new VodClient(options);
+  }
+
+  private constructor(private readonly options: VodClientOptions) {
     const endpoint = new URL(options.endpoint);
     this.origin = endpoint.origin;
     this.basePath = endpoint.pathname.replace(/\/+$/, '');

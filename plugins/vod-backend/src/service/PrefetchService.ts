@@ -245,8 +245,9 @@ export class PrefetchService {
     return (await this.withProgress([prefetch!]))[0];
   }
 
-  /** A prefetch as recorded now, whoever asks (for a reader whose right is already checked). */
-  async current(id: string): Promise<Prefetch | undefined> {
+  /** A prefetch as recorded now, with no permission check: only for PrefetchWaits, which checks
+   * the reader once per waiting read (through get) before it re-reads. */
+  async readUnchecked(id: string): Promise<Prefetch | undefined> {
     const prefetch = await this.deps.store.getPrefetch(id);
     return prefetch ? (await this.withProgress([prefetch]))[0] : undefined;
   }

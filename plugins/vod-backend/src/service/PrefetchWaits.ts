@@ -28,7 +28,7 @@ interface WaitOptions {
 export class PrefetchWaits {
   constructor(
     private readonly deps: {
-      prefetches: Pick<PrefetchService, 'get' | 'current'>;
+      prefetches: Pick<PrefetchService, 'get' | 'readUnchecked'>;
       /** Who the caller is, as `createdBy` records it. */
       principalRef: (credentials: BackstageCredentials) => string;
       now: () => number;
@@ -117,7 +117,7 @@ export class PrefetchWaits {
     const at = this.deps.now();
     const shared = this.rereads.get(id);
     if (shared && at - shared.at < RECHECK_MS / 2) return shared.read;
-    const read = this.deps.prefetches.current(id);
+    const read = this.deps.prefetches.readUnchecked(id);
     this.rereads.set(id, { at, read });
     const forget = () => {
       if (this.rereads.get(id)?.read === read) this.rereads.delete(id);

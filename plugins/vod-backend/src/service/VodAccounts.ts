@@ -67,7 +67,7 @@ export class VodAccounts {
         this.iam.set(account.name, tokens);
         auth = { type: 'token', tokens };
       }
-      const client = new VodClient({
+      const client = VodClient.create({
         endpoint: account.endpoint,
         projectId: account.projectId,
         auth,

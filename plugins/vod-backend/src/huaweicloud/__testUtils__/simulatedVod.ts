@@ -102,7 +102,7 @@ export function useSimulatedVod(): SimulatedVod {
     },
     debug,
     client(overrides = {}) {
-      const c = new VodClient({
+      const c = VodClient.create({
         endpoint: started().url,
         projectId: PROJECT,
         auth: {
