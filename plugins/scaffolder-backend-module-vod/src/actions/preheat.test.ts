@@ -1,4 +1,5 @@
 import { ResponseError } from '@backstage/errors';
+import type { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject, JsonValue } from '@backstage/types';
 import type {
   CreatePrefetchRequest,
@@ -8,7 +9,12 @@ import type {
 import type { VodPrefetchService } from '@mediaops/backstage-plugin-vod-node';
 import yaml from 'yaml';
 import { actionContext } from '../__testUtils__/actionContext';
-import { createVodPreheatAction } from './preheat';
+import {
+  createVodPreheatAction,
+  preheatAction,
+  VodPreheatInput,
+  VodPreheatOutput,
+} from './preheat';
 import { examples } from './preheat.examples';
 
 const ID = '00000000-0000-4000-8000-000000000001';
@@ -312,3 +318,17 @@ describe('vod:preheat', () => {
     },
   );
 });
+
+// The named public types say exactly what the schema gives: tsc fails here when they drift.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B
+  ? 1
+  : 2
+  ? true
+  : false;
+type Inferred = ReturnType<typeof preheatAction>;
+type InputOf<T> = T extends TemplateAction<infer I, any, any> ? I : never;
+type OutputOf<T> = T extends TemplateAction<any, infer O, any> ? O : never;
+export const namedTypesMatchTheSchema: [
+  Same<InputOf<Inferred>, VodPreheatInput>,
+  Same<OutputOf<Inferred>, VodPreheatOutput>,
+] = [true, true];

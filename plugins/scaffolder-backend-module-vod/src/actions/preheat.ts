@@ -81,6 +81,17 @@ export function createVodPreheatAction(options: {
   /** The portal's frontend, for the `url` output. */
   appBaseUrl: string;
 }): TemplateAction<VodPreheatInput, VodPreheatOutput, 'v2'> {
+  return preheatAction(options);
+}
+
+/**
+ * The action with the input and output types its schema gives (preheat.test.ts holds them equal
+ * to the named public types, which keep the API report stable).
+ */
+export function preheatAction(options: {
+  vod: VodPrefetchService;
+  appBaseUrl: string;
+}) {
   const { vod, appBaseUrl } = options;
   return createTemplateAction({
     id: 'vod:preheat',

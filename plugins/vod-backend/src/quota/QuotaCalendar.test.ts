@@ -50,4 +50,22 @@ describe('QuotaCalendar', () => {
       '2026-09-05',
     );
   });
+
+  it('answers instants in any order (it remembers the last day, it does not assume it)', () => {
+    const calendar = new QuotaCalendar('Asia/Shanghai');
+    const asked = [
+      ['2026-11-26T04:00:00Z', '2026-11-26'],
+      ['2026-11-25T15:59:59.999Z', '2026-11-25'],
+      ['2026-11-25T16:00:00Z', '2026-11-26'],
+      ['2026-11-26T15:59:59.999Z', '2026-11-26'],
+      ['2026-11-26T16:00:00Z', '2026-11-27'],
+      ['2026-11-24T23:00:00Z', '2026-11-25'],
+    ];
+    for (const [at, day] of asked) {
+      expect(calendar.dayOf(Date.parse(at))).toBe(day);
+    }
+    expect(
+      calendar.resetsAt(Date.parse('2026-11-25T16:00:00Z')).toISOString(),
+    ).toBe('2026-11-26T16:00:00.000Z');
+  });
 });

@@ -85,18 +85,17 @@ export class TargetResolver {
     }
     if (input.entityRef)
       return this.forEntity(input.entityRef, input, credentials);
-    if (input.assetId) {
-      const named = await this.deps.catalog.entitiesNamingAsset(input.assetId);
+    const assetId = input.assetId;
+    if (assetId) {
+      const named = await this.deps.catalog.entitiesNamingAsset(assetId);
       if (named.length === 1) {
-        return this.forAssetOf(named[0], input.assetId, input, credentials);
+        return this.forAssetOf(named[0], assetId, input, credentials);
       }
       // Named by several entities, it is none's to claim (an annotation is anyone's to write
       // who may register an entity): prefetched by its id, it belongs to no entity.
       if (named.length > 1) {
-        return this.adhoc(
-          input,
-          credentials,
-          refuse.ambiguousAsset(input.assetId),
+        return this.adhoc(input, credentials, () =>
+          refuse.ambiguousAsset(assetId),
         );
       }
     }
@@ -166,13 +165,14 @@ export class TargetResolver {
   private async adhoc(
     input: CreatePrefetchInput,
     credentials: BackstageCredentials,
-    refusal = refuse.mayNotAdhoc(),
+    // Made only when it is thrown: an error's stack costs, and most creates are allowed.
+    refusal: () => Error = refuse.mayNotAdhoc,
   ): Promise<PrefetchTarget> {
     const [adhoc] = await this.deps.permissions.authorize(
       [{ permission: vodPrefetchAdhocCreatePermission }],
       credentials,
     );
-    if (adhoc !== ALLOW) throw refusal;
+    if (adhoc !== ALLOW) throw refusal();
     const name = input.account ?? this.deps.accounts.defaultAccount;
     const account = this.deps.accounts.get(name);
     if (!account) throw refuse.unknownAccount(name);
