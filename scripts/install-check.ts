@@ -1,18 +1,24 @@
 // The install check's two halves, called by scripts/install-check.sh:
 //   install-check.ts apply <portal> <tarballs>   does what our READMEs tell a platform team to do
-//   install-check.ts check <simulator url>        checks the running portal as a user would
+//   install-check.ts check <simulator url> <out>  checks the running portal as a user would
 // `apply` reads the steps from the READMEs themselves (the fenced block after each
-// `<!-- install-check: … -->` marker), so a README that is wrong fails here.
+// `<!-- install-check: … -->` marker), so a README that is wrong fails here; the root README's
+// summary of them must say the same. The portal's URLs come from E2E_FRONTEND_URL and
+// E2E_BACKEND_URL, as for the browser tests.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { guestToken, openBrowser, signInAsGuest } from '../e2e/browser';
+import {
+  BACKEND_URL as BACKEND,
+  FRONTEND_URL as FRONTEND,
+  guestToken,
+  openBrowser,
+  signInAsGuest,
+} from '../e2e/browser';
 
 const ROOT = resolve(__dirname, '..');
-const BACKEND = 'http://localhost:7007';
-const FRONTEND = 'http://localhost:3000';
-/** The entity the check annotates: the new app's own example website. */
+/** The entity the check adds to the new app's example catalog, with the README's annotation. */
 const ENTITY = { kind: 'Resource', name: 'launch-trailer' };
 
 /** The published packages, by folder under plugins/. */
@@ -31,10 +37,12 @@ interface Block {
 }
 
 /** Every fenced block that follows `<!-- install-check: <marker> -->` in the package READMEs. */
-function readmeBlocks(marker: string): Block[] {
+function readmeBlocks(
+  marker: string,
+  readmes = PACKAGES.map(dir => `plugins/${dir}/README.md`),
+): Block[] {
   const blocks: Block[] = [];
-  for (const dir of PACKAGES) {
-    const readme = `plugins/${dir}/README.md`;
+  for (const readme of readmes) {
     const text = readFileSync(join(ROOT, readme), 'utf8');
     const pattern = new RegExp(
       `<!-- install-check: ${marker} -->\\s*\`\`\`\\w*\\n([\\s\\S]*?)\`\`\``,
@@ -95,8 +103,18 @@ function apply(portal: string, tarballs: string) {
     }
   }
 
-  // Backend code, before `backend.start()`.
+  // Backend code, before `backend.start()`; the root README shows the same lines.
   const backendLines = readmeBlocks('backend').flatMap(b => counted(b.lines));
+  const summary = readmeBlocks('backend', ['README.md']).flatMap(b =>
+    counted(b.lines),
+  );
+  if (summary.join('\n') !== backendLines.join('\n')) {
+    throw new Error(
+      `README.md's backend lines differ from the packages' READMEs:\n${summary.join(
+        '\n',
+      )}\n---\n${backendLines.join('\n')}`,
+    );
+  }
   const index = join(portal, 'packages/backend/src/index.ts');
   const source = readFileSync(index, 'utf8');
   if (!source.includes('backend.start();')) {
@@ -147,7 +165,7 @@ async function expectOk(what: string, res: Response, status = 200) {
   return body ? JSON.parse(body) : undefined;
 }
 
-async function check(simulator: string) {
+async function check(simulator: string, out: string) {
   await expectOk(
     'GET /api/vod/health',
     await fetch(`${BACKEND}/api/vod/health`),
@@ -211,7 +229,7 @@ async function check(simulator: string) {
       .click();
     await page.getByText('2 of 1000 used, ').waitFor({ timeout: 60_000 });
     await page.screenshot({
-      path: join(ROOT, '.ci-out/install-check-card.png'),
+      path: join(out, 'card.png'),
       fullPage: true,
     });
     console.log(
@@ -225,7 +243,7 @@ async function check(simulator: string) {
 async function main() {
   const [command, ...args] = process.argv.slice(2);
   if (command === 'apply') apply(resolve(args[0]), resolve(args[1]));
-  else if (command === 'check') await check(args[0]);
+  else if (command === 'check') await check(args[0], resolve(args[1]));
   else
     throw new Error(
       'usage: install-check.ts apply <portal> <tarballs> | check <simulator url>',
