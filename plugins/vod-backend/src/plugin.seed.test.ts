@@ -35,7 +35,9 @@ describe('the seed query answers from the records, and asks VOD sparingly', () =
       // No background polling in this block: every VOD query below is the seed route's.
       vod: {
         polling: { frequency: '1h', initialDelay: '1h' },
-        seedRoutes: { maxWait: '100ms', queryMaxAge: '500ms' },
+        // Fresh for 2 s: the first two rounds of 30 readers fit in it even on a loaded machine
+        // (with 500 ms, a slow round 2 could find the data stale: a flaky second query).
+        seedRoutes: { maxWait: '100ms', queryMaxAge: '2s' },
       },
       // The seed route may use half of it: 2 live queries a minute.
       account: { rateLimit: { createsPerMinute: 100, queriesPerMinute: 4 } },
@@ -58,10 +60,10 @@ describe('the seed query answers from the records, and asks VOD sparingly', () =
     expect(seed.queries()).toHaveLength(1);
     await round(); // still fresh
     expect(seed.queries()).toHaveLength(1);
-    await new Promise(resolve => setTimeout(resolve, 600));
+    await new Promise(resolve => setTimeout(resolve, 2100));
     await round();
     expect(seed.queries()).toHaveLength(2);
-    await new Promise(resolve => setTimeout(resolve, 600));
+    await new Promise(resolve => setTimeout(resolve, 2100));
     // The seed route's two queries a minute are spent: the known data is the answer.
     const stale = await round();
     expect(stale).toEqual({
