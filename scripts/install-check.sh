@@ -23,15 +23,36 @@ FRONTEND=http://localhost:3100
 BACKEND=http://localhost:7107
 SIMULATOR_PORT=18180
 
+# The sessions it starts, kept where a later run finds them should this one be killed outright.
+PIDS=$ROOT/.ci-out/install-check.pids
+stop_sessions() { # pid...
+  local pid
+  for pid in "$@"; do kill -- -"$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 20); do
+    local alive=0
+    for pid in "$@"; do kill -0 -- -"$pid" 2>/dev/null && alive=1; done
+    [ $alive = 1 ] || return 0
+    sleep 1
+  done
+  for pid in "$@"; do kill -KILL -- -"$pid" 2>/dev/null || true; done
+}
+if [ -f "$PIDS" ]; then # only sessions that still run yarn: a pid may have been reused
+  for pid in $(cat "$PIDS"); do
+    ps -o args= -p "$pid" 2>/dev/null | grep -q yarn && stop_sessions "$pid"
+  done
+fi
+rm -f "$PIDS"
+
 pids=()
 WORK=
 cleanup() {
-  for pid in "${pids[@]}"; do kill -- -"$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  [ -z "$WORK" ] || rm -rf "$WORK"
+  [ ${#pids[@]} = 0 ] || stop_sessions "${pids[@]}"
+  rm -f "$PIDS"
+  [ -z "$WORK" ] || rm -rf "$WORK" || true
 }
 trap cleanup EXIT
-trap 'exit 143' TERM INT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 rm -rf "$OUT" && mkdir -p "$OUT"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vod-install-check.XXXXXX")
@@ -68,7 +89,7 @@ step "installing the new app (yarn up '@backstage/*')"
 
 step "following our READMEs"
 run_ts apply "$PORTAL" "$WORK/tarballs" >"$OUT/apply.log" 2>&1 || fail_with "$OUT/apply.log"
-grep '^install-check:' "$OUT/apply.log" >&2
+grep '^install-check:' "$OUT/apply.log" >&2 || true
 
 # The README's config names the account through these; here they are the simulator's.
 export VOD_SIMULATOR_PORT=$SIMULATOR_PORT
@@ -82,7 +103,7 @@ export APP_CONFIG_backend_listen_port=${BACKEND##*:} APP_CONFIG_backend_cors_ori
 export E2E_FRONTEND_URL=$FRONTEND E2E_BACKEND_URL=$BACKEND # for e2e/browser.ts's helpers
 
 for url in "$FRONTEND" "$BACKEND" "$VOD_ENDPOINT"; do
-  if curl -s -o /dev/null "$url"; then
+  if curl -s --max-time 5 -o /dev/null "$url"; then
     echo "install-check: something already answers on $url; stop it first" >&2
     exit 1
   fi
@@ -94,9 +115,10 @@ setsid yarn workspace @mediaops/vod-simulator start >"$OUT/simulator.log" 2>&1 &
 pids+=($!)
 BROWSER=none setsid bash -c 'cd "$1" && exec yarn start' _ "$PORTAL" >"$OUT/portal.log" 2>&1 &
 pids+=($!)
+echo "${pids[@]}" >"$PIDS"
 wait_for() { # url seconds log
   local deadline=$((SECONDS + $2))
-  until curl -fsS -o /dev/null "$1" 2>/dev/null; do
+  until curl -fsS --max-time 10 -o /dev/null "$1" 2>/dev/null; do
     local pid
     for pid in "${pids[@]}"; do
       kill -0 "$pid" 2>/dev/null || { echo "install-check: a process stopped early" >&2; fail_with "$3"; }

@@ -156,6 +156,9 @@ function apply(portal: string, tarballs: string) {
   );
 }
 
+/** No request of the check waits longer than this for the portal. */
+const timeout = () => AbortSignal.timeout(30_000);
+
 async function expectOk(what: string, res: Response, status = 200) {
   const body = await res.text();
   if (res.status !== status) {
@@ -168,7 +171,7 @@ async function expectOk(what: string, res: Response, status = 200) {
 async function check(simulator: string, out: string) {
   await expectOk(
     'GET /api/vod/health',
-    await fetch(`${BACKEND}/api/vod/health`),
+    await fetch(`${BACKEND}/api/vod/health`, { signal: timeout() }),
   );
   const token = await guestToken();
   const headers = {
@@ -181,6 +184,7 @@ async function check(simulator: string, out: string) {
   const created = await expectOk(
     `POST /api/vod/prefetches {entityRef: ${entityRef}}`,
     await fetch(`${BACKEND}/api/vod/prefetches`, {
+      signal: timeout(),
       method: 'POST',
       headers,
       body: JSON.stringify({ entityRef }),
@@ -190,7 +194,9 @@ async function check(simulator: string, out: string) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const { calls }: { calls: Array<{ route: string; status: number }> } =
-      await (await fetch(`${simulator}/admin/calls`)).json();
+      await (
+        await fetch(`${simulator}/admin/calls`, { signal: timeout() })
+      ).json();
     const create = calls.find(c => c.route === 'create');
     if (create?.status === 202) {
       console.log(`install-check: prefetch ${created.id} reached VOD (202)`);
@@ -206,7 +212,10 @@ async function check(simulator: string, out: string) {
 
   const actions = await expectOk(
     'GET /api/scaffolder/v2/actions',
-    await fetch(`${BACKEND}/api/scaffolder/v2/actions`, { headers }),
+    await fetch(`${BACKEND}/api/scaffolder/v2/actions`, {
+      headers,
+      signal: timeout(),
+    }),
   );
   if (!actions.some((a: { id: string }) => a.id === 'vod:preheat')) {
     throw new Error('the scaffolder does not list vod:preheat');

@@ -1,4 +1,7 @@
 // Recording prefetches (prefetchWrites): quota, idempotency keys, group commit.
+import type { Knex } from 'knex';
+import { prefetchWriter } from './prefetchWrites';
+import type { CreatePrefetchResult } from './VodStore';
 import {
   describeStore,
   knex,
@@ -40,18 +43,44 @@ describeStore(() => {
     expect(await store.quotaUsed('main', '2026-11-25')).toBe(12);
   });
 
-  it('answers a plain create whose batch had in fact committed with the prefetch, once', async () => {
-    // The batch's COMMIT reached the database but its answer was lost: the one-by-one retry
-    // finds the prefetch's id taken. The caller learns it was created; nothing is written twice.
-    const input = newPrefetch();
-    const first = await store.createPrefetch(input);
-    if (first.kind !== 'created') throw new Error(first.kind);
-    const again = await store.createPrefetch(input);
-    expect(again).toEqual({ kind: 'created', prefetch: first.prefetch });
-    expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
-    expect(
-      await knex('vod_tasks').where({ prefetch_id: input.id }),
-    ).toHaveLength(1);
+  it('answers creates whose batch committed though its answer was lost, once, even when that batch took the last of the quota', async () => {
+    // The batch's COMMIT reaches the database but its answer is lost: the writes are retried
+    // one by one. Written again, each would be refused by the quota its own batch used up.
+    let loseAnswer = true;
+    const db = new Proxy(knex, {
+      get(target, property) {
+        if (property !== 'transaction' || !loseAnswer) {
+          return Reflect.get(target, property);
+        }
+        return async (run: (trx: Knex.Transaction) => Promise<unknown>) => {
+          await knex.transaction(run);
+          loseAnswer = false;
+          throw new Error('Connection terminated unexpectedly');
+        };
+      },
+    });
+    const told: CreatePrefetchResult[] = [];
+    const write = prefetchWriter(
+      {
+        db,
+        locks: false,
+        transaction: run => db.transaction(run),
+        markChanged: () => {},
+      },
+      { written: results => told.push(...results) },
+    );
+    const inputs = [newPrefetch(), newPrefetch()].map(p => ({
+      ...p,
+      quotaLimit: 2,
+    }));
+    const results = await Promise.all(inputs.map(write));
+    expect(loseAnswer).toBe(false);
+    expect(results.map(r => r.kind === 'created' && r.prefetch.id)).toEqual(
+      inputs.map(i => i.id),
+    );
+    expect(told).toEqual(results);
+    expect(await store.quotaUsed('main', '2026-11-25')).toBe(2);
+    expect(await knex('vod_prefetches')).toHaveLength(2);
   });
 
   it('records a long list of long URLs whole', async () => {

@@ -3,6 +3,7 @@ import {
   isDatabaseConflictError,
   LoggerService,
 } from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
 import type { Knex } from 'knex';
 import { quotaUsedIn, reserveQuota } from '../quota/quotaSql';
 import { GroupCommit } from './GroupCommit';
@@ -31,37 +32,40 @@ export function prefetchWriter(
   const createOne = async (
     input: NewPrefetch,
   ): Promise<CreatePrefetchResult> => {
+    let result: CreatePrefetchResult;
     try {
-      const result = await withDeadlockRetries(() =>
+      result = await withDeadlockRetries(() =>
         ctx.db.transaction(trx => insertPrefetch(trx, input)),
       );
-      options.written([result]);
-      return result;
     } catch (error) {
-      if (!isDatabaseConflictError(error)) throw error;
       // A concurrent request with the same Idempotency-Key won: answer as it did.
-      if (input.idempotency) {
+      if (input.idempotency && isDatabaseConflictError(error)) {
         const replayed = await ctx.db.transaction(trx => replay(trx, input));
         if (replayed) return replayed;
-        throw error;
       }
-      // A plain create's id is its own: finding it recorded by the same caller at the same
-      // moment means the batch that failed had in fact committed (the connection dropped during
-      // COMMIT). It is recorded; say so, once.
-      const mine = await ctx
-        .db('vod_prefetches')
-        .where({
-          id: input.id,
-          created_by: input.createdBy,
-          created_at: input.now,
-        })
-        .first('id');
-      const prefetch = mine && (await readPrefetch(ctx.db, input.id));
-      if (!prefetch) throw error;
-      const result: CreatePrefetchResult = { kind: 'created', prefetch };
-      options.written([result]);
-      return result;
+      throw error;
     }
+    options.written([result]);
+    return result;
+  };
+  // A plain create whose batch failed: its batch may in fact have committed (the connection
+  // dropped during COMMIT). Found recorded under its own id by the same caller at the same
+  // moment, it is answered as created, and told once; only otherwise is it written alone. (Asked
+  // first: written again, it could be refused as over quota by its own committed batch.)
+  const recoverOrCreate = async (
+    input: NewPrefetch,
+  ): Promise<CreatePrefetchResult> => {
+    const prefetch = await readPrefetch(ctx.db, input.id);
+    if (!prefetch) return createOne(input);
+    if (
+      prefetch.createdBy !== input.createdBy ||
+      Date.parse(prefetch.createdAt) !== input.now
+    ) {
+      throw new ConflictError(`prefetch ${input.id} exists already`);
+    }
+    const result: CreatePrefetchResult = { kind: 'created', prefetch };
+    options.written([result]);
+    return result;
   };
   // Plain creates that arrive together: one transaction, one quota UPDATE per account and day.
   const groupCommit = new GroupCommit<NewPrefetch, CreatePrefetchResult>({
@@ -69,7 +73,7 @@ export function prefetchWriter(
       withDeadlockRetries(() =>
         ctx.db.transaction(trx => insertBatch(trx, inputs)),
       ),
-    writeOne: createOne,
+    writeOne: recoverOrCreate,
     written: options.written,
     maxBatch: MAX_BATCH,
     logger: options.logger,

@@ -68,4 +68,21 @@ describe('QuotaCalendar', () => {
       calendar.resetsAt(Date.parse('2026-11-25T16:00:00Z')).toISOString(),
     ).toBe('2026-11-26T16:00:00.000Z');
   });
+
+  it('does not carry a day over a change of offset', () => {
+    // Nuuk, 29 March 2025: daylight saving starts at 22:00 local (UTC-2, then UTC-1), and
+    // luxon's "next day" of the 28th is the 30th. A create late on the 28th must not make the
+    // whole of the 29th count as the 28th.
+    const calendar = new QuotaCalendar('America/Nuuk');
+    expect(calendar.dayOf(Date.parse('2025-03-29T01:30:00Z'))).toBe(
+      '2025-03-28',
+    );
+    expect(calendar.dayOf(Date.parse('2025-03-29T12:00:00Z'))).toBe(
+      '2025-03-29',
+    );
+    // Azores, 26 October 2025: 01:00 local goes back to 00:00, midnight comes twice.
+    const azores = new QuotaCalendar('Atlantic/Azores');
+    expect(azores.dayOf(Date.parse('2025-10-25T20:00:00Z'))).toBe('2025-10-25');
+    expect(azores.dayOf(Date.parse('2025-10-26T00:30:00Z'))).toBe('2025-10-26');
+  });
 });

@@ -5,8 +5,8 @@ import { DateTime } from 'luxon';
  * Asia/Shanghai, unless configured). Which day an instant falls on, and when that day ends.
  */
 export class QuotaCalendar {
-  /** The day last asked about: nearly every instant asked about falls on it (luxon's time zone
-   * arithmetic costs tens of microseconds, on every create). */
+  /** The plain day last asked about: nearly every instant asked about falls on it (luxon's
+   * time-zone arithmetic costs tens of microseconds, on every create). */
   private last?: { from: number; until: number; day: string };
 
   /** `timeZone`: an IANA zone, checked by the config reader (`vod.quotaTimeZone`). */
@@ -34,11 +34,16 @@ export class QuotaCalendar {
     const next = DateTime.fromMillis(at, { zone: this.timeZone })
       .plus({ days: 1 })
       .startOf('day');
-    this.last = {
+    const day = {
       from: start.toMillis(),
       until: next.toMillis(),
       day: start.toISODate()!,
     };
-    return this.last;
+    // Only a plain day is remembered: around a change of offset, luxon's next day (wall-clock
+    // arithmetic) can skip a day or land on a second midnight, so each instant is asked anew.
+    const plain =
+      start.offset === next.offset && day.until - day.from === 86_400_000;
+    if (plain) this.last = day;
+    return day;
   }
 }
