@@ -69,12 +69,13 @@ function sh(cwd: string, command: string, args: string[]) {
 }
 
 function apply(portal: string, tarballs: string) {
-  const version = (dir: string) =>
-    JSON.parse(readFileSync(join(ROOT, 'plugins', dir, 'package.json'), 'utf8'))
-      .version as string;
-  const nameOf = (dir: string) =>
-    JSON.parse(readFileSync(join(ROOT, 'plugins', dir, 'package.json'), 'utf8'))
-      .name as string;
+  // Each published package's name and version, read once.
+  const published = PACKAGES.map(dir => {
+    const { name, version } = JSON.parse(
+      readFileSync(join(ROOT, 'plugins', dir, 'package.json'), 'utf8'),
+    );
+    return { dir, name: name as string, version: version as string };
+  });
 
   // Where npm would serve our packages from, the tarballs `yarn pack` made: every request for
   // one of them (also from one of our packages to another) resolves to its tarball.
@@ -83,10 +84,7 @@ function apply(portal: string, tarballs: string) {
   manifest.resolutions = {
     ...manifest.resolutions,
     ...Object.fromEntries(
-      PACKAGES.map(dir => [
-        nameOf(dir),
-        `file:${join(tarballs, `${dir}.tgz`)}`,
-      ]),
+      published.map(p => [p.name, `file:${join(tarballs, `${p.dir}.tgz`)}`]),
     ),
   };
   writeFileSync(rootManifest, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -97,9 +95,9 @@ function apply(portal: string, tarballs: string) {
     for (const [, cwd, name] of text.matchAll(
       /^yarn --cwd (\S+) add (@mediaops\/\S+)$/gm,
     )) {
-      const pkg = PACKAGES.find(d => nameOf(d) === name);
+      const pkg = published.find(p => p.name === name);
       if (!pkg) throw new Error(`${dir}/README.md adds an unknown ${name}`);
-      sh(join(portal, cwd), 'yarn', ['add', `${name}@^${version(pkg)}`]);
+      sh(join(portal, cwd), 'yarn', ['add', `${name}@^${pkg.version}`]);
     }
   }
 
