@@ -7,6 +7,7 @@ import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { vodPermissions } from '@mediaops/backstage-plugin-vod-common';
 import { DatabaseVodStore } from './database/DatabaseVodStore';
+import { systemClock } from './huaweicloud/RateLimiter';
 import { CatalogLookup } from './service/CatalogLookup';
 import { readVodConfig, watchVodConfig } from './service/config';
 import { Dispatcher } from './service/Dispatcher';
@@ -23,6 +24,7 @@ import { createRouter } from './service/router';
 import { SeedPrefetches } from './service/SeedPrefetches';
 import { createSeedRouter } from './service/seedRouter';
 import { TargetResolver } from './service/TargetResolver';
+import { SharedRateLimiter } from './service/SharedRateLimiter';
 import { VodAccounts } from './service/VodAccounts';
 
 /**
@@ -66,7 +68,17 @@ export const vodPlugin = createBackendPlugin({
           store,
         });
         store.onChange(changes => signals.changed(changes));
-        const accounts = VodAccounts.fromConfig(vodConfig, { logger });
+        const accounts = VodAccounts.fromConfig(vodConfig, {
+          logger,
+          sharedRate: (account, operation, local) =>
+            new SharedRateLimiter(local, {
+              store,
+              account,
+              operation,
+              clock: systemClock,
+              logger,
+            }),
+        });
         watchVodConfig(config, vodConfig, {
           apply: next => accounts.applyConfig(next),
           logger,

@@ -9,6 +9,7 @@ import type {
 } from '@mediaops/backstage-plugin-vod-common';
 import type { Knex } from 'knex';
 import { quotaUsedIn } from '../quota/quotaSql';
+import { pruneCallSlots, releaseCallSlot, takeCallSlot } from './callSlotsSql';
 import {
   pruneIdempotencyKeys,
   prunePrefetches,
@@ -42,6 +43,8 @@ import { prefetchWriter } from './prefetchWrites';
 import type { StoreContext } from './storeContext';
 import { failUnsentTasks } from './unsentSql';
 import type {
+  CallSlotRequest,
+  CallSlotResult,
   Claim,
   ClaimResult,
   CreatePrefetchResult,
@@ -269,6 +272,22 @@ export class DatabaseVodStore implements VodStore {
 
   prunePrefetches(endedBefore: number, limit: number): Promise<number> {
     return prunePrefetches(this.ctx, endedBefore, limit);
+  }
+
+  pruneCallSlots(before: number): Promise<number> {
+    return pruneCallSlots(this.ctx, before);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The account's rate, shared by replicas (callSlotsSql)
+  // ------------------------------------------------------------------------------------------
+
+  takeCallSlot(request: CallSlotRequest): Promise<CallSlotResult> {
+    return takeCallSlot(this.ctx, request);
+  }
+
+  releaseCallSlot(account: string, operation: string, seq: number) {
+    return releaseCallSlot(this.ctx, account, operation, seq);
   }
 
   // ------------------------------------------------------------------------------------------

@@ -59,6 +59,21 @@ export interface PrefetchCursor {
   id: string;
 }
 
+/** Asking for a place in an account's rate (see `VodStore.takeCallSlot`). */
+export interface CallSlotRequest {
+  account: string;
+  operation: string;
+  limit: number;
+  windowMs: number;
+  now: number;
+  next?: number;
+}
+
+export type CallSlotResult =
+  | { seq: number }
+  /** No place before `waitMs`; `next` is the number to ask for then. */
+  | { waitMs: number; next: number };
+
 /** A VOD call waiting in the outbox. */
 export interface OutboxTask {
   rowId: number;
@@ -270,9 +285,25 @@ export interface VodStore {
    */
   sharedValue(name: string, make: () => string): Promise<string>;
 
+  // The account's rate, shared by replicas (callSlotsSql).
+  /**
+   * Numbers the next call to VOD of an account's operation, if the call `limit` numbers before it
+   * started at least `windowMs` ago; otherwise says how long to wait. `next` is the number the
+   * caller expects to take (its last one + 1), sparing a read when it is right.
+   */
+  takeCallSlot(request: CallSlotRequest): Promise<CallSlotResult>;
+  /** A numbered call that was not made: its place in the window is free again. */
+  releaseCallSlot(
+    account: string,
+    operation: string,
+    seq: number,
+  ): Promise<void>;
+
   // Housekeeping.
   /** Forgets idempotency keys past their expiry. */
   pruneIdempotencyKeys(now: number): Promise<number>;
+  /** Forgets the calls that started before `before` (each account's last stays). */
+  pruneCallSlots(before: number): Promise<number>;
   /** Deletes up to `limit` ended prefetches last changed before `endedBefore`. */
   prunePrefetches(endedBefore: number, limit: number): Promise<number>;
 }

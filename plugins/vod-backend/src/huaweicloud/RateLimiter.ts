@@ -39,6 +39,20 @@ export interface RateSlot {
   release(): void;
 }
 
+/**
+ * What shapes one kind of call to an account's rate: a RateLimiter for this process, or one
+ * shared by every replica (SharedRateLimiter).
+ */
+export interface CallRate {
+  readonly limit: number;
+  /** Waits for the next free slot, in order of arrival; an abort rejects with its reason. */
+  acquire(signal?: AbortSignal): Promise<RateSlot>;
+  /** A slot now with `headroom` more left over, or a RateLimitWaitError (nothing booked). */
+  spareSlot(headroom: number): RateSlot | Promise<RateSlot>;
+  /** How long a caller asking now would wait for its slot, in ms (an estimate). */
+  expectedWait(): number;
+}
+
 interface Waiter {
   grant(slot: RateSlot): void;
   signal?: AbortSignal;
@@ -58,7 +72,7 @@ interface Waiter {
  * was then not made is given back with `release()`. A caller that may not wait takes only a spare
  * slot (`spareSlot`), or none.
  */
-export class RateLimiter {
+export class RateLimiter implements CallRate {
   /** Start times of the granted slots, oldest first; those before `head` have left the window. */
   private readonly starts: number[] = [];
   private head = 0;

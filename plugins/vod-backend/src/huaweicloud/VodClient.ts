@@ -7,7 +7,12 @@ import {
 import { Dispatcher, Pool } from 'undici';
 import { DEFAULT_TIMEOUTS, HttpAnswer, HttpTimeouts, sendHttp } from './http';
 import type { IamTokenProvider } from './IamTokenProvider';
-import { LimiterClock, RateLimiter, systemClock } from './RateLimiter';
+import {
+  CallRate,
+  LimiterClock,
+  RateLimiter,
+  systemClock,
+} from './RateLimiter';
 import { redactCredentials } from './redact';
 import { encodeRfc3986, signRequest, SigningCredentials } from './signer';
 import {
@@ -46,6 +51,11 @@ export interface VodClientOptions {
   retry?: Partial<RetryOptions>;
   /** Calls VOD accepts per rolling minute; defaults are the lower of Huawei's figures. */
   rateLimits?: { createsPerMinute?: number; queriesPerMinute?: number };
+  /**
+   * Shapes the calls of every process using this account to its one rate (given this process's
+   * limiter of the operation); default: this process's limiter alone.
+   */
+  sharedRate?: (operation: VodOperation, local: RateLimiter) => CallRate;
   /** Default: one keep-alive undici Pool for the endpoint's origin. */
   dispatcher?: Dispatcher;
   clock?: LimiterClock;
@@ -74,7 +84,7 @@ export class VodClient {
   private readonly host: string;
   private readonly timeouts: HttpTimeouts;
   private readonly retry: RetryOptions;
-  private readonly limiters: Record<VodOperation, RateLimiter>;
+  private readonly limiters: Record<VodOperation, CallRate>;
   private readonly dispatcher: Dispatcher;
   private readonly clock: LimiterClock;
   private readonly random: () => number;
@@ -97,11 +107,17 @@ export class VodClient {
       ...options.retry,
     };
     this.clock = options.clock ?? systemClock;
-    const limiter = (perMinute: number | undefined, fallback: number) =>
-      new RateLimiter(perMinute ?? fallback, 60_000, this.clock);
+    const limiter = (
+      operation: VodOperation,
+      perMinute: number | undefined,
+      fallback: number,
+    ) => {
+      const local = new RateLimiter(perMinute ?? fallback, 60_000, this.clock);
+      return options.sharedRate?.(operation, local) ?? local;
+    };
     this.limiters = {
-      create: limiter(options.rateLimits?.createsPerMinute, 10),
-      query: limiter(options.rateLimits?.queriesPerMinute, 100),
+      create: limiter('create', options.rateLimits?.createsPerMinute, 10),
+      query: limiter('query', options.rateLimits?.queriesPerMinute, 100),
     };
     this.dispatcher =
       options.dispatcher ??
@@ -230,7 +246,7 @@ export class VodClient {
     const what = vodCallName(operation);
     const limiter = this.limiters[operation];
     const slot = spareOnly
-      ? limiter.spareSlot(Math.ceil(limiter.limit / 2))
+      ? await limiter.spareSlot(Math.ceil(limiter.limit / 2))
       : await limiter.acquire(signal);
     let request: Awaited<ReturnType<VodClient['buildRequest']>>;
     try {

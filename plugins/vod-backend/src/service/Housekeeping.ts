@@ -3,8 +3,12 @@ import type { VodStore } from '../database/VodStore';
 /** Ended prefetches deleted per statement batch. */
 const BATCH = 500;
 
+/** Numbered VOD calls are kept this long: well past the rate's one-minute window. */
+const CALL_SLOTS_KEPT_MS = 10 * 60_000;
+
 /**
- * Keeps the tables from growing without bound: forgets expired idempotency keys and, when
+ * Keeps the tables from growing without bound: forgets expired idempotency keys and numbered
+ * VOD calls past the rate's window and, when
  * `vod.retention` is configured, deletes prefetches that ended longer ago than that. Scheduled
  * on one replica at a time; idempotent.
  */
@@ -21,6 +25,7 @@ export class Housekeeping {
   async run(): Promise<{ keys: number; prefetches: number }> {
     const { store, retentionMs, now, logger } = this.options;
     const keys = await store.pruneIdempotencyKeys(now());
+    await store.pruneCallSlots(now() - CALL_SLOTS_KEPT_MS);
     let prefetches = 0;
     if (retentionMs !== undefined) {
       const before = now() - retentionMs;

@@ -1,9 +1,14 @@
 import type { AccountSummary } from '@mediaops/backstage-plugin-vod-common';
 import type { Dispatcher as HttpDispatcher } from 'undici';
 import { IamTokenProvider } from '../huaweicloud/IamTokenProvider';
-import type { LimiterClock } from '../huaweicloud/RateLimiter';
+import type {
+  CallRate,
+  LimiterClock,
+  RateLimiter,
+} from '../huaweicloud/RateLimiter';
 import type { SigningCredentials } from '../huaweicloud/signer';
 import { VodAuth, VodClient } from '../huaweicloud/VodClient';
+import type { VodOperation } from '../huaweicloud/vodResponses';
 import type { VodAccountConfig, VodConfig } from './config';
 import { VodConfigError } from './config';
 
@@ -28,6 +33,12 @@ export interface VodAccountsDeps {
     error(message: string): void;
   };
   clock?: LimiterClock;
+  /** Holds an account's rate across replicas (see VodClientOptions.sharedRate). */
+  sharedRate?: (
+    account: string,
+    operation: VodOperation,
+    local: RateLimiter,
+  ) => CallRate;
   /** For tests: the HTTP dispatcher every client uses. */
   httpDispatcher?: HttpDispatcher;
 }
@@ -77,6 +88,10 @@ export class VodAccounts {
           createsPerMinute: account.createsPerMinute,
           queriesPerMinute: account.queriesPerMinute,
         },
+        sharedRate:
+          deps.sharedRate &&
+          ((operation, local) =>
+            deps.sharedRate!(account.name, operation, local)),
         dispatcher: deps.httpDispatcher,
         clock: deps.clock,
         logger: deps.logger,

@@ -47,6 +47,7 @@ export async function emptyTables(db: Knex) {
     'vod_tasks',
     'vod_prefetches',
     'vod_quota_usage',
+    'vod_call_slots',
   ]) {
     await db(table).delete();
   }

@@ -1,0 +1,107 @@
+import type { VodStore } from '../database/VodStore';
+import {
+  CallRate,
+  LimiterClock,
+  RateLimiter,
+  RateLimitWaitError,
+  RateSlot,
+} from '../huaweicloud/RateLimiter';
+
+export interface SharedRateOptions {
+  store: Pick<VodStore, 'takeCallSlot' | 'releaseCallSlot'>;
+  account: string;
+  operation: string;
+  clock: LimiterClock;
+  /** VOD counts calls as they arrive; a call is granted this long before it arrives, at most. */
+  marginMs?: number;
+  logger: { warn(message: string): void };
+}
+
+/** The rolling window of VOD's rate limits. */
+const WINDOW_MS = 60_000;
+
+/**
+ * An account's rate held across every replica that calls VOD for it: a slot of this process's
+ * limiter (which keeps this process's callers in order), then a numbered place in the database,
+ * granted only when the call `limit` places back started a window (plus a margin) ago. So the
+ * replicas together make at most `limit` calls in any rolling minute, however many there are.
+ */
+export class SharedRateLimiter implements CallRate {
+  /** The number this process expects to take next: one read spared when it is right. */
+  private next?: number;
+
+  constructor(
+    private readonly local: RateLimiter,
+    private readonly options: SharedRateOptions,
+  ) {}
+
+  get limit(): number {
+    return this.local.limit;
+  }
+
+  expectedWait(): number {
+    return this.local.expectedWait();
+  }
+
+  async acquire(signal?: AbortSignal): Promise<RateSlot> {
+    const slot = await this.local.acquire(signal);
+    try {
+      return this.joined(slot, await this.place(0, true, signal));
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
+  }
+
+  async spareSlot(headroom: number): Promise<RateSlot> {
+    const slot = this.local.spareSlot(headroom);
+    try {
+      return this.joined(slot, await this.place(headroom, false));
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
+  }
+
+  /** A place in the shared window with `headroom` left over; with `wait` false, now or never. */
+  private async place(
+    headroom: number,
+    wait: boolean,
+    signal?: AbortSignal,
+  ): Promise<number> {
+    const { store, account, operation, clock, marginMs = 250 } = this.options;
+    for (;;) {
+      const result = await store.takeCallSlot({
+        account,
+        operation,
+        limit: this.limit - headroom,
+        windowMs: WINDOW_MS + marginMs,
+        now: clock.now(),
+        next: this.next,
+      });
+      if ('seq' in result) {
+        this.next = result.seq + 1;
+        return result.seq;
+      }
+      this.next = result.next;
+      if (!wait) throw new RateLimitWaitError(result.waitMs);
+      await clock.sleep(result.waitMs, signal);
+    }
+  }
+
+  private joined(slot: RateSlot, seq: number): RateSlot {
+    const { store, account, operation, logger } = this.options;
+    return {
+      release: () => {
+        slot.release();
+        store
+          .releaseCallSlot(account, operation, seq)
+          .catch(error =>
+            logger.warn(
+              `could not free VOD ${operation} slot ${seq} of account ${account}: ${error}`,
+            ),
+          );
+      },
+    };
+  }
+}
