@@ -69,6 +69,8 @@ export interface SimulatorOptions {
   /** Largest request body accepted, in bytes; default 64 KiB (413 beyond). */
   maxBodyBytes?: number;
   faults?: FaultOptions;
+  /** Calls kept for `GET /admin/calls`, the newest; default 10,000. */
+  maxRecordedCalls?: number;
   /** Seed of the random choices (faults, processing times, ids); default 1. */
   seed?: number;
   /** The simulator's clock; default Date.now. Admin `POST /admin/advance` moves it forward. */
@@ -99,6 +101,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     tokenTtlMs: options.tokenTtlMs ?? 24 * 3600_000,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
     faults: options.faults ?? {},
+    maxRecordedCalls: options.maxRecordedCalls ?? 10_000,
     seed: options.seed ?? 1,
     now: options.now ?? Date.now,
   };

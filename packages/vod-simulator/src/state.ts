@@ -32,8 +32,6 @@ interface IssuedToken {
   expiresAt: number;
 }
 
-const MAX_RECORDED_CALLS = 10_000;
-
 /** Everything the simulator remembers between calls. `reset()` forgets it all. */
 export class SimulatorState {
   tasks = new Map<string, SimulatedTask>();
@@ -67,8 +65,9 @@ export class SimulatorState {
 
   record(call: RecordedCall): void {
     this.calls.push(call);
-    if (this.calls.length > MAX_RECORDED_CALLS) {
-      this.calls.splice(0, this.calls.length - MAX_RECORDED_CALLS);
+    const max = this.options.maxRecordedCalls;
+    if (this.calls.length > max) {
+      this.calls.splice(0, this.calls.length - max);
     }
   }
 
