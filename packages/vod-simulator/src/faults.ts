@@ -10,6 +10,8 @@ export const faultOptionsSchema = z.strictObject({
   rate5xx: z.number().min(0).max(1).optional(),
   rate429: z.number().min(0).max(1).optional(),
   resetRate: z.number().min(0).max(1).optional(),
+  timeoutRate: z.number().min(0).max(1).optional(),
+  timeoutMs: z.number().nonnegative().optional(),
   latencyMs: z
     .union([
       z.number().nonnegative(),
@@ -29,6 +31,7 @@ export const queuedFaultSchema = z.strictObject({
     'reset-before',
     'reset-after',
     'slow-body',
+    'timeout',
   ]),
   route: z.enum(['create', 'query', 'iam']).optional(),
   delayMs: z.number().nonnegative().optional(),
@@ -60,6 +63,7 @@ export class Faults {
     if (random.chance(this.current.rate5xx)) return { kind: '503' };
     if (random.chance(this.current.rate429)) return { kind: '429' };
     if (random.chance(this.current.resetRate)) return { kind: 'reset-before' };
+    if (random.chance(this.current.timeoutRate)) return { kind: 'timeout' };
     return undefined;
   }
 
@@ -69,6 +73,11 @@ export class Faults {
     return latencyMs && this.appliesTo(route)
       ? this.random().between(latencyMs)
       : 0;
+  }
+
+  /** How long the answer of a call with a `timeout` fault is held. */
+  timeoutMs(): number {
+    return this.current.timeoutMs ?? 30_000;
   }
 
   /** How late the second half of the answer's body comes, for the probabilistic faults. */

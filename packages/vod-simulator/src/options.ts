@@ -19,6 +19,12 @@ export interface FaultOptions {
   rate429?: number;
   /** Probability (0–1) of destroying the connection before the call is processed. */
   resetRate?: number;
+  /**
+   * Probability (0–1) of processing the call (a create does create its task) and holding the
+   * answer for `timeoutMs` (default 30 s): longer than a client waits.
+   */
+  timeoutRate?: number;
+  timeoutMs?: number;
   /** Extra delay before the response headers, in ms: a fixed value or a [min, max] range. */
   latencyMs?: number | [number, number];
   /** When > 0, the body is sent in two halves this many ms apart. */
@@ -33,7 +39,14 @@ export interface FaultOptions {
  * (a create does create its task) and then drops the connection before answering.
  */
 export interface QueuedFault {
-  kind: '500' | '503' | '429' | 'reset-before' | 'reset-after' | 'slow-body';
+  kind:
+    | '500'
+    | '503'
+    | '429'
+    | 'reset-before'
+    | 'reset-after'
+    | 'slow-body'
+    | 'timeout';
   route?: 'create' | 'query' | 'iam';
   /** For `slow-body`: ms between the two halves of the body. */
   delayMs?: number;

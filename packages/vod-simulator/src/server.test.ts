@@ -271,6 +271,18 @@ describe('VOD simulator', () => {
     ]);
   });
 
+  it('plays a timeout: the create is made, and its answer comes after timeoutMs', async () => {
+    sim.setFaults({ timeoutMs: 400 });
+    sim.queueFault({ kind: 'timeout', route: 'create' });
+    const started = Date.now();
+    const answered = await create(sim, { asset_id: ASSET });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(answered.status).toBe(202);
+    expect(sim.calls().map(c => [c.route, c.status, c.fault])).toEqual([
+      ['create', 202, 'timeout'],
+    ]);
+  });
+
   it('serves its admin API over HTTP', async () => {
     await create(sim, { asset_id: ASSET });
     const calls = await (await fetch(`${sim.url}/admin/calls`)).json();

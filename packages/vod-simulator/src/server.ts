@@ -218,6 +218,10 @@ export async function startVodSimulator(
       req.socket.destroy();
       return;
     }
+    if (fault?.kind === 'timeout') {
+      // Processed, but the answer comes later than a client waits.
+      await sleep(faults.timeoutMs());
+    }
     reply(outcome.status, outcome.body, outcome.headers);
   }
 
