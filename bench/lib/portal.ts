@@ -44,7 +44,7 @@ export interface Simulator {
  * (f)'s direct calls both cross a process boundary. Its limits are lifted and tasks end after 1 s.
  */
 export async function startSimulator(
-  options: { processingMs?: number } = {},
+  options: { processingMs?: number; config?: Record<string, unknown> } = {},
 ): Promise<Simulator> {
   const configFile = join(
     mkdtempSync(join(tmpdir(), 'vod-bench-sim-')),
@@ -59,6 +59,7 @@ export async function startSimulator(
       queriesPerMinute: 1e9,
       processingMs: options.processingMs ?? 1000,
       failingUrlPatterns: [],
+      ...options.config,
     }),
   );
   const child = spawn(
@@ -261,7 +262,7 @@ export async function stopBackend(child: ChildProcess) {
   throw new Error('the backend did not stop within a minute');
 }
 
-function portAccepts(port: number): Promise<boolean> {
+export function portAccepts(port: number): Promise<boolean> {
   return new Promise(resolvePort => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => {
