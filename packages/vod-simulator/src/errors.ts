@@ -7,6 +7,7 @@ export const ASSET_NOT_FOUND = 'VOD.10062';
 export const QUOTA_EXCEEDED = 'VOD.10071';
 export const TASK_NOT_FOUND = 'VOD.10064';
 export const INTERNAL_ERROR = 'VOD.10001';
+/** Every refused IAM authentication: a wrong signature, an unknown AK, a bad token, a skewed X-Sdk-Date. */
 export const AUTH_FAILED = 'APIGW.0301';
 export const NOT_AUTHORIZED = 'APIGW.0302';
 export const TOKEN_EXPIRED = 'APIGW.0307';

@@ -151,7 +151,7 @@ describe('VOD simulator', () => {
       { date: new Date(now - 16 * 60_000) },
     );
     expect(res.status).toBe(401);
-    expect(res.body.error_msg).toContain('more than 15 minutes');
+    expect(res.body.error_msg).toContain('signature expired');
     const ok = await create(
       sim,
       { asset_id: ASSET },

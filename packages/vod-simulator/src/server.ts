@@ -92,6 +92,9 @@ export async function startVodSimulator(
 
   /** Records the call, plays its fault, and answers from its route. */
   async function handle(req: IncomingMessage, res: ServerResponse) {
+    // Every answer is dated by the simulator's clock, as API Gateway dates its own (Node would
+    // date it by the machine's): a client learns the server time from it.
+    res.setHeader('Date', httpDate(state.now()));
     const [path, query = ''] = (req.url ?? '/').split('?', 2) as [
       string,
       string?,
@@ -131,6 +134,8 @@ export async function startVodSimulator(
       const errorCode = (payload as { error_code?: string } | undefined)
         ?.error_code;
       if (errorCode) call.errorCode = errorCode;
+      // Dated when answered: a fault's latency has passed, and the clock may have moved.
+      res.setHeader('Date', httpDate(state.now()));
       return send(res, status, payload, extra, slowBodyMs);
     };
 
@@ -242,4 +247,9 @@ export async function startVodSimulator(
         server.closeAllConnections();
       }),
   };
+}
+
+/** An HTTP date (RFC 9110 IMF-fixdate), e.g. `Wed, 25 Nov 2026 10:00:00 GMT`. */
+function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
 }

@@ -5,6 +5,7 @@ import {
   VodQueryPrefetchResponse,
 } from '@mediaops/backstage-plugin-vod-common';
 import { Dispatcher, Pool } from 'undici';
+import { ClockSkew, describeClockSkew, SigningClock } from './clockOffset';
 import { DEFAULT_TIMEOUTS, HttpAnswer, HttpTimeouts, sendHttp } from './http';
 import type { IamTokenProvider } from './IamTokenProvider';
 import {
@@ -16,6 +17,7 @@ import {
 import { redactCredentials } from './redact';
 import { encodeRfc3986, signRequest, SigningCredentials } from './signer';
 import {
+  isRetryableQuery,
   parseVodErrorBody,
   parseVodResponse,
   vodCallName,
@@ -75,8 +77,9 @@ export interface CreatedTask {
 /**
  * Huawei Cloud VOD's CDN prefetch API for one account: `POST` and `GET
  * {endpoint}/v1.0/{project_id}/asset/preheating`, signed and rate-shaped. A create is one call,
- * never repeated here (whoever sends it decides what a failure means for the prefetch); a query
- * is retried, each try in its own rate slot.
+ * never repeated here (whoever sends it decides what a failure means for the prefetch) but for
+ * one re-send when API Gateway refused its signature time, before VOD; a query is retried, each
+ * try in its own rate slot.
  */
 export class VodClient {
   private readonly origin: string;
@@ -88,6 +91,8 @@ export class VodClient {
   private readonly dispatcher: Dispatcher;
   private readonly clock: LimiterClock;
   private readonly random: () => number;
+  /** The clock plus the offset learnt from API Gateway's refusals of skewed signatures. */
+  private readonly signingClock: SigningClock;
 
   /** The client of one account; `close()` it when done (a `dispatcher` given is its giver's). */
   static create(options: VodClientOptions): VodClient {
@@ -127,6 +132,7 @@ export class VodClient {
         connect: { timeout: this.timeouts.connectMs },
       });
     this.random = options.random ?? Math.random;
+    this.signingClock = new SigningClock(this.clock);
   }
 
   /**
@@ -230,7 +236,8 @@ export class VodClient {
 
   /**
    * One call in its own rate slot. A token VOD refuses (401) is forgotten, so the next call
-   * fetches a new one.
+   * fetches a new one. A signature API Gateway refuses for its time is sent once more, at once,
+   * signed by the server's time, which later calls of this client keep to.
    */
   private async attempt(
     operation: VodOperation,
@@ -256,26 +263,48 @@ export class VodClient {
       slot.release(); // nothing was sent
       throw error;
     }
-    const answer = await sendHttp(this.dispatcher, {
-      origin: this.origin,
-      path: request.path,
-      method: body === undefined ? 'GET' : 'POST',
-      headers: request.headers,
-      body,
-      timeouts: this.timeouts,
-      // A create once written is never abandoned: only its answer tells whether VOD has it.
-      signal: operation === 'query' ? signal : undefined,
-      what,
-    });
-    if (answer.status >= 200 && answer.status < 300) return answer;
-    if (
-      answer.status === 401 &&
-      request.token &&
-      this.options.auth.type === 'token'
-    ) {
-      this.options.auth.tokens.invalidate(request.token);
+    const { connectMs, headersMs, bodyMs } = this.timeouts;
+    const budgetMs = connectMs + headersMs + bodyMs;
+    const started = performance.now();
+    for (let leftMs = budgetMs, resent = false; ; resent = true) {
+      const answer = await sendHttp(this.dispatcher, {
+        origin: this.origin,
+        path: request.path,
+        method: body === undefined ? 'GET' : 'POST',
+        headers: request.headers,
+        body,
+        timeouts: this.timeouts,
+        budgetMs: leftMs,
+        // A create once written is never abandoned: only its answer tells whether VOD has it.
+        signal: operation === 'query' ? signal : undefined,
+        what,
+      });
+      if (answer.status >= 200 && answer.status < 300) return answer;
+      if (
+        answer.status === 401 &&
+        request.token &&
+        this.options.auth.type === 'token'
+      ) {
+        this.options.auth.tokens.invalidate(request.token);
+      }
+      const refusal = this.signingClock.refusal(answer, request.signedAt);
+      const error = this.httpError(answer, what, request.token, refusal?.skew);
+      if (!refusal) throw error;
+      // The one re-send of a create in this client, safe because API Gateway refused the
+      // signature (401) before the call could reach VOD: VOD has nothing to duplicate. Once, in
+      // the same rate slot and within one call's timeouts (the claim taken in beforeSend covers
+      // one call), so a refusal the corrected clock does not cure surfaces as it is.
+      leftMs = budgetMs - (performance.now() - started);
+      const resend =
+        refusal.skew !== undefined &&
+        !resent &&
+        error.httpStatus === 401 &&
+        !error.mayHaveReachedVod &&
+        leftMs >= budgetMs / 2;
+      this.options.logger?.warn(describeClockSkew(what, refusal.skew, resend));
+      if (!resend) throw error;
+      request = await this.buildRequest(query, body, signal);
     }
-    throw this.httpError(answer, what, request.token);
   }
 
   private async buildRequest(
@@ -298,8 +327,10 @@ export class VodClient {
         path: pathAndQuery,
         headers: { ...headers, 'X-Auth-Token': token },
         token,
+        signedAt: undefined,
       };
     }
+    const signedAt = this.signingClock.now();
     const signed = signRequest(
       {
         method: body === undefined ? 'GET' : 'POST',
@@ -310,9 +341,9 @@ export class VodClient {
         body,
       },
       auth.credentials(),
-      new Date(this.clock.now()),
+      new Date(signedAt),
     );
-    return { path: pathAndQuery, headers: signed, token: undefined };
+    return { path: pathAndQuery, headers: signed, token: undefined, signedAt };
   }
 
   /**
@@ -332,6 +363,7 @@ export class VodClient {
     answer: HttpAnswer,
     what: string,
     sentToken?: string,
+    clockSkew?: ClockSkew,
   ): VodRequestError {
     const refusal = parseVodErrorBody(answer.text);
     const { errorCode } = refusal;
@@ -347,7 +379,7 @@ export class VodClient {
         .replace(/[,;]?\s*canonical\s*request.*$/is, '')
         .trim();
     }
-    return vodHttpError(answer, what, errorCode, errorMessage);
+    return vodHttpError(answer, what, errorCode, errorMessage, clockSkew);
   }
 
   private backoff(attempt: number, error: VodRequestError): number {
@@ -360,14 +392,4 @@ export class VodClient {
     // After a throttling refusal wait at least a base delay, so the next try is not immediate.
     return error.isThrottled ? Math.max(jittered, retry.baseDelayMs) : jittered;
   }
-}
-
-/** Queries are safe to repeat after throttling, a 5xx or a broken connection. */
-function isRetryableQuery(error: VodRequestError): boolean {
-  if (error.kind === 'invalid-response' || error.service === 'iam')
-    return false;
-  if (error.kind === 'http') {
-    return error.httpStatus === 429 || (error.httpStatus ?? 0) >= 500;
-  }
-  return true;
 }

@@ -1,3 +1,5 @@
+import type { ClockSkew } from './clockOffset';
+
 /** What went wrong with a call to VOD (or IAM). */
 export type VodErrorKind =
   /** VOD or API Gateway answered with a non-2xx status. */
@@ -33,6 +35,11 @@ export class VodRequestError extends Error {
   readonly mayHaveReachedVod: boolean;
   /** Which service answered: VOD (through API Gateway), or IAM when a token was fetched. */
   readonly service: 'vod' | 'iam';
+  /**
+   * Set when API Gateway refused the signature for its time (a 401: the call did not reach
+   * VOD): the server's and our time at the answer. The client signs by the server's time since.
+   */
+  readonly clockSkew?: ClockSkew;
 
   constructor(options: {
     kind: VodErrorKind;
@@ -43,6 +50,7 @@ export class VodRequestError extends Error {
     requestId?: string;
     mayHaveReachedVod: boolean;
     service?: 'vod' | 'iam';
+    clockSkew?: ClockSkew;
     cause?: unknown;
   }) {
     super(options.message, { cause: options.cause });
@@ -54,6 +62,7 @@ export class VodRequestError extends Error {
     this.requestId = options.requestId;
     this.mayHaveReachedVod = options.mayHaveReachedVod;
     this.service = options.service ?? 'vod';
+    this.clockSkew = options.clockSkew;
   }
 
   /** API Gateway refused for throttling; the call did not reach VOD. */

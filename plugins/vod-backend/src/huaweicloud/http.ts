@@ -38,13 +38,22 @@ export async function sendHttp(
     headers: Record<string, string>;
     body?: string;
     timeouts: HttpTimeouts;
+    /** The whole call's limit, when less than the sum of the timeouts. */
+    budgetMs?: number;
     signal?: AbortSignal;
     what: string;
     service?: 'vod' | 'iam';
   },
 ): Promise<HttpAnswer> {
   const { connectMs, headersMs, bodyMs } = request.timeouts;
-  const deadline = AbortSignal.timeout(connectMs + headersMs + bodyMs);
+  const deadline = AbortSignal.timeout(
+    Math.max(
+      0,
+      Math.floor(
+        Math.min(connectMs + headersMs + bodyMs, request.budgetMs ?? Infinity),
+      ),
+    ),
+  );
   const signal = request.signal
     ? AbortSignal.any([request.signal, deadline])
     : deadline;

@@ -1,5 +1,6 @@
 import { vodErrorSchema } from '@mediaops/backstage-plugin-vod-common';
 import type { z } from 'zod';
+import type { ClockSkew } from './clockOffset';
 import type { HttpAnswer } from './http';
 import { VodRequestError } from './VodRequestError';
 
@@ -69,6 +70,7 @@ export function vodHttpError(
   what: string,
   errorCode: string | undefined,
   errorMessage: string | undefined,
+  clockSkew?: ClockSkew,
 ): VodRequestError {
   return new VodRequestError({
     kind: 'http',
@@ -81,5 +83,16 @@ export function vodHttpError(
     }${errorMessage ? `: ${errorMessage}` : ''}`,
     // API Gateway stopped these before VOD: throttled, or the credentials were refused.
     mayHaveReachedVod: ![401, 403, 429].includes(answer.status),
+    clockSkew,
   });
+}
+
+/** Queries are safe to repeat after throttling, a 5xx or a broken connection. */
+export function isRetryableQuery(error: VodRequestError): boolean {
+  if (error.kind === 'invalid-response' || error.service === 'iam')
+    return false;
+  if (error.kind === 'http') {
+    return error.httpStatus === 429 || (error.httpStatus ?? 0) >= 500;
+  }
+  return true;
 }
