@@ -64,7 +64,8 @@ describeStore(() => {
         message: expect.stringContaining('sent twice'),
       },
     });
-    expect(await store.quotaUsed('main', '2026-11-25')).toBe(1); // may have been spent at VOD
+    // Both calls may have been counted at VOD: the quota keeps both.
+    expect(await store.quotaUsed('main', '2026-11-25')).toBe(2);
   });
 
   describe('fencing: a late answer never overwrites what happened since', () => {
@@ -131,7 +132,8 @@ describeStore(() => {
       expect((await store.getPrefetch(task.prefetchId))!.status).toBe(
         'succeeded',
       );
-      expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
+      // the slow call and its re-send may both have been counted at VOD; no refund for either
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(2);
     });
 
     it('gives back only a claim it holds', async () => {
@@ -206,6 +208,28 @@ describeStore(() => {
     ).toBe('claimed');
     expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
     expect(await store.quotaUsed('main', '2026-11-26')).toBe(1);
+  });
+
+  it('reserves a re-send on its day once more, as VOD counts every call it receives', async () => {
+    await store.createPrefetch(newPrefetch({ quotaLimit: 2 }));
+    await store.createPrefetch(newPrefetch({ quotaLimit: 2 }));
+    const [first, second] = await store.pendingTasks('main', 2, 0, T0);
+    await claim(first.rowId, 'token-1', T0, { quotaLimit: 2 }); // no answer
+    await store.markUncertain(
+      first.rowId,
+      'token-1',
+      { code: 'timeout', message: 'no answer' },
+      T0,
+    );
+    // Both units of the day are spent: the re-send of the first must wait for a day with room.
+    expect(await claim(first.rowId, 'resend', T0 + 1, { quotaLimit: 2 })).toBe(
+      'over-quota',
+    );
+    expect(await claim(second.rowId, 'token-2', T0 + 2)).toBe('claimed');
+    expect(await claim(first.rowId, 'resend', T0 + 3, { quotaLimit: 3 })).toBe(
+      'claimed',
+    );
+    expect(await store.quotaUsed('main', '2026-11-25')).toBe(3);
   });
 
   it('does not send a recovered claim again before its grace is over', async () => {

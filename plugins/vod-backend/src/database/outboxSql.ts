@@ -51,12 +51,19 @@ export async function claimTask(
   };
   const claimed = await ctx
     .db('vod_tasks')
-    .where({ id: rowId, status: 'pending', quota_day: claim.quotaDay })
+    .where({
+      id: rowId,
+      status: 'pending',
+      quota_day: claim.quotaDay,
+      send_count: 0,
+    })
     .andWhere(q => sendableAt(q, claim.now))
     .update(columns);
   if (claimed > 0) return 'claimed';
-  // Not pending (or not sendable) any more, or its units are not on today's quota day: VOD
-  // counts the call on the day it receives it, so they move to today, if today has room.
+  // Not pending (or not sendable) any more, its units not on today's quota day, or a re-send:
+  // VOD counts every call it receives on the day it receives it, so the units move to today, or
+  // for a re-send are reserved on today once more (the first call may have counted too), if
+  // today has room.
   return ctx.transaction(async trx => {
     const task = await lock(
       ctx,
@@ -73,8 +80,9 @@ export async function claimTask(
     ).first();
     if (!task) return 'taken';
     const units = Number(task.units);
-    if (task.quota_day !== claim.quotaDay) {
-      if (task.quota_day !== null && Number(task.send_count) === 0) {
+    const resend = Number(task.send_count) > 0;
+    if (task.quota_day !== claim.quotaDay || resend) {
+      if (task.quota_day !== null && !resend) {
         // Its day is over unsent: VOD never counted it there. (One sent before may have been
         // counted there; that day keeps it.)
         await refundQuota(trx, task.account, task.quota_day, units);
