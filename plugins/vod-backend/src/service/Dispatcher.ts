@@ -3,7 +3,11 @@ import { EventEmitter } from 'node:events';
 import type { OutboxTask, VodStore } from '../database/VodStore';
 import { VodRequestError } from '../huaweicloud/VodRequestError';
 import type { QuotaLedger } from '../quota/QuotaLedger';
-import type { VodAccount, VodAccounts } from './VodAccounts';
+import {
+  refusalProblem,
+  type VodAccount,
+  type VodAccounts,
+} from './VodAccounts';
 
 /** What became of one attempt to send a task. */
 export type SendOutcome =
@@ -313,9 +317,7 @@ export class Dispatcher {
       }
       accounts.reportProblem(
         account.config.name,
-        error.service === 'iam'
-          ? 'IAM_CREDENTIALS_REFUSED'
-          : 'VOD_CREDENTIALS_REFUSED',
+        refusalProblem(error),
         error.errorMessage ?? error.message,
         now(),
       );

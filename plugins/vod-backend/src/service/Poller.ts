@@ -1,6 +1,6 @@
 import type { OpenTask, VodStore } from '../database/VodStore';
 import { VodRequestError } from '../huaweicloud/VodRequestError';
-import type { VodAccounts } from './VodAccounts';
+import { refusalProblem, type VodAccounts } from './VodAccounts';
 
 export interface PollerOptions {
   store: VodStore;
@@ -60,9 +60,7 @@ export class Poller {
         refused.add(task.account);
         accounts.reportProblem(
           task.account,
-          error.service === 'iam'
-            ? 'IAM_CREDENTIALS_REFUSED'
-            : 'VOD_CREDENTIALS_REFUSED',
+          refusalProblem(error),
           error.errorMessage ?? error.message,
           now(),
         );

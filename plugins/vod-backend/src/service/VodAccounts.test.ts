@@ -7,7 +7,8 @@ import {
   SIMULATED_ACCOUNT,
 } from '../__testUtils__/vodAccount';
 import { readVodConfig } from './config';
-import { VodAccounts } from './VodAccounts';
+import { VodRequestError } from '../huaweicloud/VodRequestError';
+import { refusalProblem, VodAccounts } from './VodAccounts';
 
 const logger = { debug() {}, info() {}, warn() {}, error() {} };
 /** Keys the simulator refuses. */
@@ -145,5 +146,30 @@ describe('VodAccounts', () => {
       ),
     ).toThrow('account main has a new IAM endpoint');
     await accounts.close();
+  });
+});
+
+describe('refusalProblem', () => {
+  const refusal = (
+    overrides: Partial<ConstructorParameters<typeof VodRequestError>[0]>,
+  ) =>
+    new VodRequestError({
+      kind: 'http',
+      message: 'refused',
+      httpStatus: 401,
+      mayHaveReachedVod: false,
+      ...overrides,
+    });
+
+  it('names a skewed clock, refused VOD credentials and refused IAM credentials apart', () => {
+    expect(
+      refusalProblem(
+        refusal({ clockSkew: { serverTime: 1, localTime: 2, offsetMs: -1 } }),
+      ),
+    ).toBe('VOD_CLOCK_SKEW');
+    expect(refusalProblem(refusal({}))).toBe('VOD_CREDENTIALS_REFUSED');
+    expect(refusalProblem(refusal({ service: 'iam' }))).toBe(
+      'IAM_CREDENTIALS_REFUSED',
+    );
   });
 });

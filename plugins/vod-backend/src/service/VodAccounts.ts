@@ -8,6 +8,7 @@ import type {
 } from '../huaweicloud/RateLimiter';
 import type { SigningCredentials } from '../huaweicloud/signer';
 import { VodAuth, VodClient } from '../huaweicloud/VodClient';
+import type { VodRequestError } from '../huaweicloud/VodRequestError';
 import type { VodOperation } from '../huaweicloud/vodResponses';
 import type { VodAccountConfig, VodConfig } from './config';
 import { VodConfigError } from './config';
@@ -17,6 +18,17 @@ export interface AccountProblem {
   code: string;
   message: string;
   since: number;
+}
+
+/**
+ * The account problem a refusal of its call means: VOD's clock far from ours (the client has
+ * learnt the offset from the refusal), or credentials VOD or IAM refused.
+ */
+export function refusalProblem(error: VodRequestError): string {
+  if (error.clockSkew) return 'VOD_CLOCK_SKEW';
+  return error.service === 'iam'
+    ? 'IAM_CREDENTIALS_REFUSED'
+    : 'VOD_CREDENTIALS_REFUSED';
 }
 
 /** A configured account and its client. */

@@ -269,6 +269,19 @@ describe('the outbox: dispatcher and poller', () => {
     expect(await store.quotaUsed('main', '2026-11-25')).toBe(0);
   });
 
+  it("sends once more at once, by VOD's time, when VOD's clock is 20 minutes ahead", async () => {
+    const { dispatcher, accounts } = setup();
+    sim.advance(20 * 60_000);
+    const id = await queue();
+    await dispatcher.wake('main');
+    expect(await status(id)).toBe('processing');
+    expect(sim.calls().map(c => [c.route, c.status])).toEqual([
+      ['create', 401],
+      ['create', 202],
+    ]);
+    expect(accounts.problemOf('main')).toBeUndefined();
+  });
+
   it('keeps tasks queued while VOD refuses the AK/SK, reporting the account once', async () => {
     const { dispatcher, accounts } = setup({
       account: { secretAccessKey: 'wrong' },
