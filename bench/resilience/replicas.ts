@@ -21,7 +21,7 @@ import { workload } from './workload';
 
 const PREFETCHES = 1200;
 const QUOTA = 1000;
-const CREATES_PER_MINUTE = 600;
+const CREATES_PER_MINUTE = 300;
 const QUERIES_PER_MINUTE = 1200;
 
 export async function replicas(seed: number) {
