@@ -45,6 +45,16 @@ export const streamingUrlSchema = z
       ctx.addIssue({ code: 'custom', message: check.reason });
       return z.NEVER;
     }
+    // URL parsing maps look-alikes onto ASCII (full-width letters, "。" for "."): a host spelled
+    // with them would be prefetched as another host than the one written.
+    if (/[^\x21-\x7e]/.test(/^https?:\/\/([^/?#]*)/i.exec(value)?.[1] ?? '')) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must spell its host in ASCII (an international domain name as xn--…)',
+      });
+      return z.NEVER;
+    }
     return check.url.href;
   });
 
@@ -161,6 +171,7 @@ export const accountNameSchema = z
 export const entityRefSchema = z
   .string({ error: 'must be a string' })
   .trim()
+  .max(255, { error: 'must be at most 255 characters' })
   .regex(/^[^:/\s]+:[^:/\s]+\/[^:/\s]+$/, {
     error: 'must be an entity reference of the form kind:namespace/name',
   })

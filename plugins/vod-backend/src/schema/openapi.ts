@@ -316,6 +316,15 @@ export const spec = {
             description: 'Idempotency-Key reused with another body.',
             content: json(ref('Error')),
           },
+          '413': {
+            description: 'The body is larger than 100 kB.',
+            content: json(ref('Error')),
+          },
+          '415': {
+            description:
+              'The body is not sent as Content-Type application/json in UTF-8, or with a Content-Encoding other than gzip or deflate.',
+            content: json(ref('Error')),
+          },
           '429': {
             description:
               'Daily quota used up; the message says when it resets.',
@@ -519,6 +528,11 @@ export const spec = {
           },
           '413': {
             description: 'The body is larger than 64 kB.',
+            content: json(ref('SeedError')),
+          },
+          '415': {
+            description:
+              'The body is not sent as Content-Type application/json in UTF-8, or with a Content-Encoding other than gzip or deflate.',
             content: json(ref('SeedError')),
           },
           '429': {

@@ -65,7 +65,7 @@ function prefetchOutput(z: Z) {
 /**
  * Registers the vod actions with Backstage's actions registry (so MCP clients, and templates as
  * `vod:prefetch-*`, can use them): each runs as its caller, through the same service and checks
- * as the HTTP API.
+ * as the HTTP API. Their input is a strict object: a misspelt field is refused, not left out.
  */
 export function registerVodActions(
   registry: ActionsRegistryService,
@@ -81,7 +81,7 @@ Give every intended prefetch its own idempotencyKey (required, e.g. a fresh UUID
     attributes: { destructive: false, idempotent: true, readOnly: false },
     schema: {
       input: z =>
-        z.object({
+        z.strictObject({
           entityRef: z
             .string()
             .optional()
@@ -205,7 +205,7 @@ Give every intended prefetch its own idempotencyKey (required, e.g. a fresh UUID
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z =>
-        z.object({
+        z.strictObject({
           id: z
             .string()
             .describe('The prefetch id vod:prefetch-create returned'),
@@ -234,7 +234,7 @@ Give every intended prefetch its own idempotencyKey (required, e.g. a fresh UUID
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z =>
-        z.object({
+        z.strictObject({
           entityRef: z
             .string()
             .optional()

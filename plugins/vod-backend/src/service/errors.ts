@@ -25,6 +25,23 @@ export class TooManyWaitsError extends CustomErrorBase {
   readonly statusCode = 429;
 }
 
+/**
+ * A request body that cannot be read as it was sent: 415 (Content-Type, charset or
+ * Content-Encoding), 413 (too large) or 400 (not what its Content-Encoding says). The message
+ * names the header or the body.
+ */
+export class UnreadableBodyError extends CustomErrorBase {
+  name = 'UnreadableBodyError' as const;
+
+  constructor(
+    /** Read by Backstage's error handler as the response status. */
+    readonly statusCode: 400 | 413 | 415,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 const quotaOf = (account: string) =>
   `The daily prefetch quota of account ${account}`;
 const resetsAt = (at: Date) => `It resets at ${at.toISOString()}.`;

@@ -28,7 +28,8 @@ export async function listPage(
   const { visibility, perEntity } = await access.listAccess(credentials);
   const hidden = new Set<string>();
   const items: Prefetch[] = [];
-  let cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
+  let cursor =
+    page.cursor === undefined ? undefined : decodeCursor(page.cursor);
   for (let round = 0; round < MAX_LIST_ROUNDS; round++) {
     const batch = await store.listPrefetches(
       filter,
@@ -80,7 +81,10 @@ function encodeCursor(cursor: PrefetchCursor): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** A cursor this API returned: a whole, non-negative time in ms and a prefetch id. */
+/**
+ * A cursor this API returned: a whole, non-negative time in ms and a prefetch id, spelled exactly as
+ * encodeCursor spells them (base64 decoding would pass over stray or padding characters).
+ */
 function decodeCursor(value: string): PrefetchCursor {
   try {
     const decoded = JSON.parse(
@@ -92,7 +96,8 @@ function decodeCursor(value: string): PrefetchCursor {
         Number.isSafeInteger(createdAt) &&
         createdAt >= 0 &&
         typeof id === 'string' &&
-        UUID.test(id)
+        UUID.test(id) &&
+        encodeCursor({ createdAt, id }) === value
       ) {
         return { createdAt, id };
       }

@@ -7,13 +7,19 @@ import {
   entityRefSchema,
   prefetchIdSchema,
 } from '@mediaops/backstage-plugin-vod-common';
-import type express from 'express';
+import express from 'express';
 import { z } from 'zod';
 import { spec } from '../schema/openapi';
 import type { PrefetchService } from './PrefetchService';
 import type { PrefetchWaits } from './PrefetchWaits';
 import { abortOnDisconnect } from './abortOnDisconnect';
-import { parseInput, parseListFilter, parseOptionalInput } from './validation';
+import {
+  IDEMPOTENCY_KEY,
+  parseInput,
+  parseListFilter,
+  parseOptionalInput,
+  readJsonBody,
+} from './validation';
 
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
@@ -52,11 +58,16 @@ export async function createRouter(options: {
   router.post('/prefetches', async (req, res) => {
     const credentials = await caller(req);
     const input = parseInput(createPrefetchRequestSchema, req.body);
+    const key = req.header('idempotency-key');
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new InputError(
+        'Idempotency-Key: must be 1 to 255 printable ASCII characters',
+      );
+    }
     if (parseOptionalInput(booleanSchema, req.query.dryRun, 'dryRun')) {
       res.json(await service.plan(input, credentials, { request: req }));
       return;
     }
-    const key = req.header('idempotency-key');
     const { prefetch } = await service.create(input, credentials, {
       idempotency: key === undefined ? undefined : { key },
       request: req,
@@ -136,5 +147,10 @@ export async function createRouter(options: {
     res.json(await service.accounts(await caller(req)));
   });
 
-  return router;
+  // The body is read ahead of the validated router, whose own parser's refusals (too large, wrong
+  // type or charset, bad encoding) would all turn into a 400 that does not say which.
+  const withBody = express.Router();
+  withBody.post('/prefetches', readJsonBody('100kb', 'object'));
+  withBody.use(router);
+  return withBody;
 }

@@ -5,7 +5,8 @@ import express, { Router } from 'express';
 import { RateLimitWaitError } from '../huaweicloud/RateLimiter';
 import { VodRequestError } from '../huaweicloud/VodRequestError';
 import { abortOnDisconnect } from './abortOnDisconnect';
-import { formatPath } from './validation';
+import { UnreadableBodyError } from './errors';
+import { formatPath, IDEMPOTENCY_KEY, readJsonBody } from './validation';
 import type { SeedCreateOutcome, SeedPrefetches } from './SeedPrefetches';
 
 const PATH = '/v1.0/:projectId/asset/preheating';
@@ -34,9 +35,7 @@ export function createSeedRouter(options: {
 }): Router {
   const { httpAuth, seed } = options;
   const router = Router();
-  router.use(PATH, express.text({ type: () => true, limit: '64kb' }));
-
-  router.post(PATH, async (req, res) => {
+  router.post(PATH, readJsonBody('64kb', 'text'), async (req, res) => {
     try {
       const credentials = await httpAuth.credentials(req, {
         allow: ['user', 'service'],
@@ -79,7 +78,7 @@ export function createSeedRouter(options: {
     }
   });
 
-  // Body parser failures (too large, bad encoding or charset) in the same shape.
+  // Refused bodies (wrong type or charset, too large, bad encoding, not UTF-8) in the same shape.
   router.use(
     PATH,
     (
@@ -98,7 +97,7 @@ export function createSeedRouter(options: {
 function idempotencyKeyOf(req: express.Request): string | undefined {
   const key = req.header('idempotency-key');
   if (key === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+  if (!IDEMPOTENCY_KEY.test(key)) {
     throw illegal(
       'Idempotency-Key',
       'Idempotency-Key: must be 1 to 255 printable ASCII characters',
@@ -161,6 +160,9 @@ function seedBody(text: unknown) {
   } catch {
     throw illegal('body', 'the body is not JSON');
   }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw illegal('body', 'the body must be a JSON object');
+  }
   const result = vodCreatePrefetchRequestSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -183,6 +185,13 @@ export function sendSeedError(res: express.Response, error: unknown) {
 
 function seedErrorOf(error: unknown): SeedError {
   if (error instanceof SeedError) return error;
+  if (error instanceof UnreadableBodyError) {
+    return new SeedError(
+      error.statusCode,
+      `PORTAL.0${error.statusCode}`,
+      error.message,
+    );
+  }
   if (error instanceof RateLimitWaitError) {
     const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
     return new SeedError(
