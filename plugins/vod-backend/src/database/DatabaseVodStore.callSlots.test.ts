@@ -57,6 +57,19 @@ describeStore(() => {
     ).toEqual({ seq: 2 });
   });
 
+  it('counts a call moved to when it started from then, but never revives a released one', async () => {
+    await store.takeCallSlot(request({ limit: 1 }));
+    await store.moveCallSlot('main', 'create', 1, T0 + 5_000);
+    expect(
+      await store.takeCallSlot(request({ limit: 1, now: T0 + 60_000 })),
+    ).toEqual({ waitMs: 5_000, next: 2 });
+    await store.releaseCallSlot('main', 'create', 1);
+    await store.moveCallSlot('main', 'create', 1, T0 + 6_000);
+    expect(
+      await store.takeCallSlot(request({ limit: 1, now: T0 + 60_000 })),
+    ).toEqual({ seq: 2 });
+  });
+
   it('prunes old calls but keeps each account’s last, so numbering goes on', async () => {
     for (let i = 0; i < 3; i++) {
       await store.takeCallSlot(request({ now: T0 + i * 100_000 }));

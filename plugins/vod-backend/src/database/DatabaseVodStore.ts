@@ -9,7 +9,12 @@ import type {
 } from '@mediaops/backstage-plugin-vod-common';
 import type { Knex } from 'knex';
 import { quotaUsedIn } from '../quota/quotaSql';
-import { pruneCallSlots, releaseCallSlot, takeCallSlot } from './callSlotsSql';
+import {
+  moveCallSlot,
+  pruneCallSlots,
+  releaseCallSlot,
+  takeCallSlot,
+} from './callSlotsSql';
 import {
   pruneIdempotencyKeys,
   prunePrefetches,
@@ -284,6 +289,15 @@ export class DatabaseVodStore implements VodStore {
 
   takeCallSlot(request: CallSlotRequest): Promise<CallSlotResult> {
     return takeCallSlot(this.ctx, request);
+  }
+
+  moveCallSlot(
+    account: string,
+    operation: string,
+    seq: number,
+    startedAt: number,
+  ): Promise<void> {
+    return moveCallSlot(this.ctx, account, operation, seq, startedAt);
   }
 
   releaseCallSlot(account: string, operation: string, seq: number) {

@@ -292,6 +292,13 @@ export interface VodStore {
    * caller expects to take (its last one + 1), sparing a read when it is right.
    */
   takeCallSlot(request: CallSlotRequest): Promise<CallSlotResult>;
+  /** A numbered call started later than it was granted: it counts from `startedAt`. */
+  moveCallSlot(
+    account: string,
+    operation: string,
+    seq: number,
+    startedAt: number,
+  ): Promise<void>;
   /** A numbered call that was not made: its place in the window is free again. */
   releaseCallSlot(
     account: string,

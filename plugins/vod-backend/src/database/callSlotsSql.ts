@@ -49,6 +49,20 @@ export async function releaseCallSlot(
     .update({ started_at: 0 });
 }
 
+export async function moveCallSlot(
+  ctx: StoreContext,
+  account: string,
+  operation: string,
+  seq: number,
+  startedAt: number,
+): Promise<void> {
+  await ctx
+    .db('vod_call_slots')
+    .where({ account, operation, seq })
+    .andWhere('started_at', '>', 0)
+    .update({ started_at: startedAt });
+}
+
 /** Deletes calls older than `before`, except each account's last (numbering goes on from it). */
 export async function pruneCallSlots(
   ctx: StoreContext,

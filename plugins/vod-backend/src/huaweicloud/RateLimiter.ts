@@ -37,6 +37,11 @@ export class RateLimitWaitError extends Error {
 /** A granted slot. `release()` gives it back when the call it was for was never made. */
 export interface RateSlot {
   release(): void;
+  /**
+   * The call is being written now: a limiter that counts calls from when they start learns how
+   * late after its grant that is. Never rejects.
+   */
+  sending?(): Promise<void>;
 }
 
 /**

@@ -263,6 +263,7 @@ export class VodClient {
       slot.release(); // nothing was sent
       throw error;
     }
+    await slot.sending?.();
     const { connectMs, headersMs, bodyMs } = this.timeouts;
     const budgetMs = connectMs + headersMs + bodyMs;
     const started = performance.now();

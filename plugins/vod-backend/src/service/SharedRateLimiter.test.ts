@@ -60,6 +60,16 @@ describe('SharedRateLimiter', () => {
     expect(clock.slept).toEqual([60_250]);
   });
 
+  it('counts a call written late from when it was written', async () => {
+    const clock = fakeClock();
+    const [a, b] = replicas(1, clock, 'late');
+    const slot = await a.acquire();
+    await clock.sleep(2_000); // a slow claim: the call goes out 2 s after its grant
+    await slot.sending!();
+    await b.acquire();
+    expect(clock.slept).toEqual([2_000, 60_250]);
+  });
+
   it('takes a spare slot only at once, booking nothing when there is none', async () => {
     const clock = fakeClock();
     const [a, b] = replicas(2, clock, 'spare');

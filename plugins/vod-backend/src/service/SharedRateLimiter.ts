@@ -8,7 +8,7 @@ import {
 } from '../huaweicloud/RateLimiter';
 
 export interface SharedRateOptions {
-  store: Pick<VodStore, 'takeCallSlot' | 'releaseCallSlot'>;
+  store: Pick<VodStore, 'takeCallSlot' | 'moveCallSlot' | 'releaseCallSlot'>;
   account: string;
   operation: string;
   clock: LimiterClock;
@@ -19,6 +19,14 @@ export interface SharedRateOptions {
 
 /** The rolling window of VOD's rate limits. */
 const WINDOW_MS = 60_000;
+/** Default of `marginMs`. */
+const MARGIN_MS = 250;
+
+/** A numbered place in the account's window, and when it was granted. */
+interface Place {
+  seq: number;
+  grantedAt: number;
+}
 
 /**
  * An account's rate held across every replica that calls VOD for it: a slot of this process's
@@ -68,20 +76,27 @@ export class SharedRateLimiter implements CallRate {
     headroom: number,
     wait: boolean,
     signal?: AbortSignal,
-  ): Promise<number> {
-    const { store, account, operation, clock, marginMs = 250 } = this.options;
+  ): Promise<Place> {
+    const {
+      store,
+      account,
+      operation,
+      clock,
+      marginMs = MARGIN_MS,
+    } = this.options;
     for (;;) {
+      const now = clock.now();
       const result = await store.takeCallSlot({
         account,
         operation,
         limit: this.limit - headroom,
         windowMs: WINDOW_MS + marginMs,
-        now: clock.now(),
+        now,
         next: this.next,
       });
       if ('seq' in result) {
         this.next = result.seq + 1;
-        return result.seq;
+        return { seq: result.seq, grantedAt: now };
       }
       this.next = result.next;
       if (!wait) throw new RateLimitWaitError(result.waitMs);
@@ -89,9 +104,24 @@ export class SharedRateLimiter implements CallRate {
     }
   }
 
-  private joined(slot: RateSlot, seq: number): RateSlot {
-    const { store, account, operation, logger } = this.options;
+  private joined(slot: RateSlot, { seq, grantedAt }: Place): RateSlot {
+    const { store, account, operation, clock, logger } = this.options;
+    const { marginMs = MARGIN_MS } = this.options;
     return {
+      sending: async () => {
+        // Counted from its grant, a call written much later (a slow claim, a loaded machine)
+        // would let the call `limit` places on start less than a window after this one reaches
+        // VOD. That call is granted a window after this grant at the earliest: long after this.
+        const at = clock.now();
+        if (at - grantedAt <= marginMs / 5) return;
+        await store
+          .moveCallSlot(account, operation, seq, at)
+          .catch(error =>
+            logger.warn(
+              `could not record when VOD ${operation} call ${seq} of account ${account} started: ${error}`,
+            ),
+          );
+      },
       release: () => {
         slot.release();
         store
