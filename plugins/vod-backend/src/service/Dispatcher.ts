@@ -20,7 +20,7 @@ export type SendOutcome =
    */
   | { kind: 'uncertain'; code: string; message: string }
   /** It surely did not reach VOD (unreachable, throttled, credentials refused); still queued. */
-  | { kind: 'deferred'; code: string; message: string }
+  | { kind: 'deferred'; code: string; message: string; throttled?: boolean }
   /** Queued on an earlier quota day, and today's quota has no room for it; still queued. */
   | { kind: 'over-quota' }
   /** Someone else had taken it, or it was given up meanwhile. */
@@ -167,6 +167,7 @@ export class Dispatcher {
    * wake-up tries again). A task queued again as a possible duplicate is sent in a new pass.
    */
   private async drain(account: string): Promise<void> {
+    let throttledMs = 0;
     for (let pass = 0; pass < 2; pass++) {
       let after = 0;
       let requeued = false;
@@ -180,10 +181,18 @@ export class Dispatcher {
         if (tasks.length === 0) break;
         for (const task of tasks) {
           if (this.stopping.signal.aborted) return;
-          after = task.rowId;
           const outcome = await this.send(task);
           this.outcomes.emit(task.prefetchId, outcome);
-          if (outcome.kind === 'deferred') return;
+          if (outcome.kind === 'deferred') {
+            // Throttled by API Gateway: wait a little and go on from this task, backing off up
+            // to a limit; anything else (VOD unreachable, credentials) waits for the sweep.
+            throttledMs = outcome.throttled ? nextBackoff(throttledMs) : 0;
+            if (!throttledMs) return;
+            await sleep(throttledMs, this.stopping.signal);
+            break;
+          }
+          throttledMs = 0;
+          after = task.rowId;
           if (outcome.kind === 'uncertain') requeued = true;
         }
       }
@@ -324,7 +333,12 @@ export class Dispatcher {
     } else if (!this.stopping.signal.aborted) {
       logger.warn(`prefetch ${task.prefetchId} not sent yet: ${message}`);
     }
-    return { kind: 'deferred', code, message };
+    return {
+      kind: 'deferred',
+      code,
+      message,
+      throttled: error instanceof VodRequestError && error.isThrottled,
+    };
   }
 
   /**
@@ -375,6 +389,22 @@ export class Dispatcher {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Waits after API Gateway throttled a send: 1 s, doubled each time, 0 (give up) past 16 s. */
+function nextBackoff(ms: number): number {
+  const next = ms ? ms * 2 : 1_000;
+  return next > 16_000 ? 0 : next;
 }

@@ -269,6 +269,23 @@ describe('the outbox: dispatcher and poller', () => {
     expect(await store.quotaUsed('main', '2026-11-25')).toBe(0);
   });
 
+  it('backs off after API Gateway throttles a send and goes on from that task, not waiting for the sweep', async () => {
+    const { dispatcher } = setup();
+    const ids = [await queue(), await queue()];
+    sim.queueFault(
+      { kind: '429', route: 'create' },
+      { kind: '429', route: 'create' },
+    );
+    const started = Date.now();
+    await dispatcher.wake('main');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000); // 1 s, then 2 s
+    expect(await Promise.all(ids.map(status))).toEqual([
+      'processing',
+      'processing',
+    ]);
+    expect(sim.calls().map(c => c.status)).toEqual([429, 429, 202, 202]);
+  });
+
   it("sends once more at once, by VOD's time, when VOD's clock is 20 minutes ahead", async () => {
     const { dispatcher, accounts } = setup();
     sim.advance(20 * 60_000);
