@@ -8,4 +8,6 @@ module.exports = {
   },
   testTimeout: 120_000,
   maxWorkers: 1,
+  // Name order, e2e/secrets.e2e.test.ts last (it scans the log of all the others' flows).
+  testSequencer: '<rootDir>/sequencer.js',
 };
