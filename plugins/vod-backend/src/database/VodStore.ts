@@ -292,7 +292,7 @@ export interface VodStore {
    * caller expects to take (its last one + 1), sparing a read when it is right.
    */
   takeCallSlot(request: CallSlotRequest): Promise<CallSlotResult>;
-  /** A numbered call started later than it was granted: it counts from `startedAt`. */
+  /** A numbered call ended well after its grant: it counts from `startedAt` (its end). */
   moveCallSlot(
     account: string,
     operation: string,

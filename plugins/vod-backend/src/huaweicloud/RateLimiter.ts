@@ -38,10 +38,10 @@ export class RateLimitWaitError extends Error {
 export interface RateSlot {
   release(): void;
   /**
-   * The call is being written now: a limiter that counts calls from when they start learns how
-   * late after its grant that is. Never rejects.
+   * The call has ended (answered, failed or timed out): a limiter that must count calls from no
+   * earlier than VOD received them learns the latest that can have been. Never rejects.
    */
-  sending?(): Promise<void>;
+  ended?(): Promise<void>;
 }
 
 /**

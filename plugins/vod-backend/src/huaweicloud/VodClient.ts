@@ -263,48 +263,59 @@ export class VodClient {
       slot.release(); // nothing was sent
       throw error;
     }
-    await slot.sending?.();
     const { connectMs, headersMs, bodyMs } = this.timeouts;
     const budgetMs = connectMs + headersMs + bodyMs;
     const started = performance.now();
-    for (let leftMs = budgetMs, resent = false; ; resent = true) {
-      const answer = await sendHttp(this.dispatcher, {
-        origin: this.origin,
-        path: request.path,
-        method: body === undefined ? 'GET' : 'POST',
-        headers: request.headers,
-        body,
-        timeouts: this.timeouts,
-        budgetMs: leftMs,
-        // A create once written is never abandoned: only its answer tells whether VOD has it.
-        signal: operation === 'query' ? signal : undefined,
-        what,
-      });
-      if (answer.status >= 200 && answer.status < 300) return answer;
-      if (
-        answer.status === 401 &&
-        request.token &&
-        this.options.auth.type === 'token'
-      ) {
-        this.options.auth.tokens.invalidate(request.token);
+    try {
+      for (let leftMs = budgetMs, resent = false; ; resent = true) {
+        const answer = await sendHttp(this.dispatcher, {
+          origin: this.origin,
+          path: request.path,
+          method: body === undefined ? 'GET' : 'POST',
+          headers: request.headers,
+          body,
+          timeouts: this.timeouts,
+          budgetMs: leftMs,
+          // A create once written is never abandoned: only its answer tells whether VOD has it.
+          signal: operation === 'query' ? signal : undefined,
+          what,
+        });
+        if (answer.status >= 200 && answer.status < 300) return answer;
+        if (
+          answer.status === 401 &&
+          request.token &&
+          this.options.auth.type === 'token'
+        ) {
+          this.options.auth.tokens.invalidate(request.token);
+        }
+        const refusal = this.signingClock.refusal(answer, request.signedAt);
+        const error = this.httpError(
+          answer,
+          what,
+          request.token,
+          refusal?.skew,
+        );
+        if (!refusal) throw error;
+        // The one re-send of a create in this client, safe because API Gateway refused the
+        // signature (401) before the call could reach VOD: VOD has nothing to duplicate. Once, in
+        // the same rate slot and within one call's timeouts (the claim taken in beforeSend covers
+        // one call), so a refusal the corrected clock does not cure surfaces as it is.
+        leftMs = budgetMs - (performance.now() - started);
+        const resend =
+          refusal.skew !== undefined &&
+          !resent &&
+          error.httpStatus === 401 &&
+          !error.mayHaveReachedVod &&
+          leftMs >= budgetMs / 2;
+        this.options.logger?.warn(
+          describeClockSkew(what, refusal.skew, resend),
+        );
+        if (!resend) throw error;
+        request = await this.buildRequest(query, body, signal);
       }
-      const refusal = this.signingClock.refusal(answer, request.signedAt);
-      const error = this.httpError(answer, what, request.token, refusal?.skew);
-      if (!refusal) throw error;
-      // The one re-send of a create in this client, safe because API Gateway refused the
-      // signature (401) before the call could reach VOD: VOD has nothing to duplicate. Once, in
-      // the same rate slot and within one call's timeouts (the claim taken in beforeSend covers
-      // one call), so a refusal the corrected clock does not cure surfaces as it is.
-      leftMs = budgetMs - (performance.now() - started);
-      const resend =
-        refusal.skew !== undefined &&
-        !resent &&
-        error.httpStatus === 401 &&
-        !error.mayHaveReachedVod &&
-        leftMs >= budgetMs / 2;
-      this.options.logger?.warn(describeClockSkew(what, refusal.skew, resend));
-      if (!resend) throw error;
-      request = await this.buildRequest(query, body, signal);
+    } finally {
+      // However it ended, the call reached VOD by now if at all: the latest it can count from.
+      await slot.ended?.();
     }
   }
 

@@ -60,12 +60,12 @@ describe('SharedRateLimiter', () => {
     expect(clock.slept).toEqual([60_250]);
   });
 
-  it('counts a call written late from when it was written', async () => {
+  it('counts a call that ended late from when it ended', async () => {
     const clock = fakeClock();
     const [a, b] = replicas(1, clock, 'late');
     const slot = await a.acquire();
-    await clock.sleep(2_000); // a slow claim: the call goes out 2 s after its grant
-    await slot.sending!();
+    await clock.sleep(2_000); // a slow claim or a slow VOD: the call ends 2 s after its grant
+    await slot.ended!();
     await b.acquire();
     expect(clock.slept).toEqual([2_000, 60_250]);
   });

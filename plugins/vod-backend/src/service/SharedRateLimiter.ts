@@ -108,17 +108,18 @@ export class SharedRateLimiter implements CallRate {
     const { store, account, operation, clock, logger } = this.options;
     const { marginMs = MARGIN_MS } = this.options;
     return {
-      sending: async () => {
-        // Counted from its grant, a call written much later (a slow claim, a loaded machine)
-        // would let the call `limit` places on start less than a window after this one reaches
-        // VOD. That call is granted a window after this grant at the earliest: long after this.
+      ended: async () => {
+        // VOD counts a call when it receives it: any time between the grant and the answer (a
+        // slow claim, a loaded VOD or machine). A call that ended well after its grant counts
+        // from its end, so the call `limit` places on, granted a window after this grant at the
+        // earliest (long after this is written), cannot reach VOD within a window of it.
         const at = clock.now();
         if (at - grantedAt <= marginMs / 5) return;
         await store
           .moveCallSlot(account, operation, seq, at)
           .catch(error =>
             logger.warn(
-              `could not record when VOD ${operation} call ${seq} of account ${account} started: ${error}`,
+              `could not record when VOD ${operation} call ${seq} of account ${account} ended: ${error}`,
             ),
           );
       },
