@@ -5,6 +5,7 @@ import {
   getVodAssetId,
   VOD_ASSET_ID_ANNOTATION,
 } from '@mediaops/backstage-plugin-vod-common';
+import { BatchLoader } from './BatchLoader';
 import { TtlCache } from './TtlCache';
 
 const FIELDS = [
@@ -18,7 +19,8 @@ const FIELDS = [
  * What the plugin needs from the catalog (an entity's name and annotations), read as the plugin
  * itself and reused for `ttlMs` (config `vod.cacheTtl`): whether the caller may see the entity is
  * a permission decision, asked separately (see PrefetchAccess). Concurrent lookups of one entity
- * share one request; one that takes longer than `timeoutMs` fails with 503.
+ * share one request, and lookups of different ones made while one is under way go together in the
+ * next (BatchLoader); one that takes longer than `timeoutMs` fails with 503.
  */
 export class CatalogLookup {
   private readonly byRef: TtlCache<Entity | undefined>;
@@ -45,28 +47,40 @@ export class CatalogLookup {
    * there is one.
    */
   entity(ref: string): Promise<Entity | undefined> {
-    return this.byRef.get(ref, async () => {
-      const { items } = await this.catalog.getEntitiesByRefs(
-        { entityRefs: [ref], fields: FIELDS },
-        { credentials: await this.auth.getOwnServiceCredentials() },
-      );
-      return items[0] ?? undefined;
-    });
+    return this.byRef.get(ref, () => this.entities.load(ref));
   }
 
   /** The entities whose annotation names this asset (normally one, or none). */
   entitiesNamingAsset(assetId: string): Promise<Entity[]> {
-    return this.byAsset.get(assetId, async () => {
+    return this.byAsset.get(assetId, () => this.namingAssets.load(assetId));
+  }
+
+  /** Entities by ref, those asked for together in one query. */
+  private readonly entities = new BatchLoader<string, Entity | undefined>(
+    async refs => {
+      const { items } = await this.catalog.getEntitiesByRefs(
+        { entityRefs: refs, fields: FIELDS },
+        { credentials: await this.auth.getOwnServiceCredentials() },
+      );
+      return new Map(refs.map((ref, i) => [ref, items[i] ?? undefined]));
+    },
+  );
+
+  /** Entities naming assets, those asked for together in one query. */
+  private readonly namingAssets = new BatchLoader<string, Entity[]>(
+    async assetIds => {
       const { items } = await this.catalog.getEntities(
         {
           filter: {
-            [`metadata.annotations.${VOD_ASSET_ID_ANNOTATION}`]: assetId,
+            [`metadata.annotations.${VOD_ASSET_ID_ANNOTATION}`]: assetIds,
           },
           fields: FIELDS,
         },
         { credentials: await this.auth.getOwnServiceCredentials() },
       );
-      return items.filter(e => getVodAssetId(e) === assetId);
-    });
-  }
+      return new Map(
+        assetIds.map(id => [id, items.filter(e => getVodAssetId(e) === id)]),
+      );
+    },
+  );
 }
