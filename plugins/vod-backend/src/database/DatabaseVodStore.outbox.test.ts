@@ -232,6 +232,26 @@ describeStore(() => {
     expect(await store.quotaUsed('main', '2026-11-25')).toBe(3);
   });
 
+  it('gives back the units of a re-send that was not made, every time', async () => {
+    await store.createPrefetch(newPrefetch());
+    const task = await firstPending();
+    await claim(task.rowId); // no answer
+    await store.markUncertain(
+      task.rowId,
+      'token-1',
+      { code: 'timeout', message: 'no answer' },
+      T0,
+    );
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const token = `resend-${attempt}`;
+      expect(await claim(task.rowId, token, T0 + attempt)).toBe('claimed');
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(2);
+      await store.releaseClaim(task.rowId, token, T0 + attempt); // throttled: not sent
+      expect(await store.quotaUsed('main', '2026-11-25')).toBe(1);
+    }
+    expect(await firstPending()).toMatchObject({ sendCount: 1 });
+  });
+
   it('does not send a recovered claim again before its grace is over', async () => {
     await store.createPrefetch(newPrefetch());
     const task = await firstPending();

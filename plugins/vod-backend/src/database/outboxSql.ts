@@ -109,17 +109,22 @@ export async function releaseClaim(
   token: string,
   now: number,
 ): Promise<void> {
-  await ctx
-    .db('vod_tasks')
-    .where({ id: rowId, status: 'sending', claim_token: token })
-    .update({
-      status: 'pending',
-      claim_token: null,
-      lease_until: null,
-      sent_at: null,
-      send_count: ctx.db.raw('send_count - 1'),
-      updated_at: now,
-    });
+  await settleClaim(ctx, rowId, token, async (trx, task) => {
+    await trx('vod_tasks')
+      .where({ id: rowId })
+      .update({
+        status: 'pending',
+        claim_token: null,
+        lease_until: null,
+        sent_at: null,
+        send_count: Number(task.send_count) - 1,
+        updated_at: now,
+      });
+    // A re-send reserved its units on its claim (see claimTask); not made, they go back.
+    if (Number(task.send_count) >= 2 && task.quota_day !== null) {
+      await refundQuota(trx, task.account, task.quota_day, Number(task.units));
+    }
+  });
 }
 
 export async function markAccepted(
