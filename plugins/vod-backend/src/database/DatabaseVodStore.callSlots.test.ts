@@ -20,7 +20,6 @@ describeStore(() => {
     expect(taken).toEqual([{ seq: 1 }, { seq: 2 }, { seq: 3 }]);
     expect(await store.takeCallSlot(request({ now: T0 + 59_000 }))).toEqual({
       waitMs: 1_000,
-      next: 4,
     });
     expect(await store.takeCallSlot(request({ now: T0 + 60_000 }))).toEqual({
       seq: 4,
@@ -45,16 +44,28 @@ describeStore(() => {
     expect(await knex('vod_call_slots')).toHaveLength(4);
   });
 
-  it('frees the place of a call that was not made, and skips a stale expected number', async () => {
+  it('frees the place of a call that was not made, and never takes its number again', async () => {
     await store.takeCallSlot(request({ limit: 1 }));
-    expect(await store.takeCallSlot(request({ limit: 1 }))).toMatchObject({
-      next: 2,
+    expect(await store.takeCallSlot(request({ limit: 1 }))).toEqual({
+      waitMs: 60_000,
     });
     await store.releaseCallSlot('main', 'create', 1);
-    // number 1 is taken (not reusable), so the next place is 2, and it is free now
     expect(
-      await store.takeCallSlot(request({ limit: 1, next: 1, now: T0 + 1 })),
+      await store.takeCallSlot(request({ limit: 1, now: T0 + 1 })),
     ).toEqual({ seq: 2 });
+  });
+
+  it('never fills a pruned gap below the last number, and caps a wait on a time in the future', async () => {
+    for (let i = 0; i < 3; i++) await store.takeCallSlot(request());
+    await knex('vod_call_slots').where('seq', '<', 3).delete(); // as pruning does
+    const later = request({ now: T0 + 60_000 });
+    expect(await store.takeCallSlot(later)).toEqual({ seq: 4 });
+    await knex('vod_call_slots')
+      .where({ seq: 4 })
+      .update({ started_at: T0 + 3_600_000 }); // a replica an hour ahead
+    expect(await store.takeCallSlot(later)).toEqual({ seq: 5 });
+    expect(await store.takeCallSlot(later)).toEqual({ seq: 6 });
+    expect(await store.takeCallSlot(later)).toEqual({ waitMs: 60_000 });
   });
 
   it('counts a call moved to when it started from then, but never revives a released one', async () => {
@@ -62,7 +73,7 @@ describeStore(() => {
     await store.moveCallSlot('main', 'create', 1, T0 + 5_000);
     expect(
       await store.takeCallSlot(request({ limit: 1, now: T0 + 60_000 })),
-    ).toEqual({ waitMs: 5_000, next: 2 });
+    ).toEqual({ waitMs: 5_000 });
     await store.releaseCallSlot('main', 'create', 1);
     await store.moveCallSlot('main', 'create', 1, T0 + 6_000);
     expect(

@@ -66,13 +66,12 @@ export interface CallSlotRequest {
   limit: number;
   windowMs: number;
   now: number;
-  next?: number;
 }
 
 export type CallSlotResult =
   | { seq: number }
-  /** No place before `waitMs`; `next` is the number to ask for then. */
-  | { waitMs: number; next: number };
+  /** No place before `waitMs`. */
+  | { waitMs: number };
 
 /** A VOD call waiting in the outbox. */
 export interface OutboxTask {
@@ -287,9 +286,9 @@ export interface VodStore {
 
   // The account's rate, shared by replicas (callSlotsSql).
   /**
-   * Numbers the next call to VOD of an account's operation, if the call `limit` numbers before it
-   * started at least `windowMs` ago; otherwise says how long to wait. `next` is the number the
-   * caller expects to take (its last one + 1), sparing a read when it is right.
+   * Numbers the next call to VOD of an account's operation (after the last number taken), if the
+   * call `limit` numbers before it started at least `windowMs` ago; otherwise says how long to
+   * wait (at most `windowMs`).
    */
   takeCallSlot(request: CallSlotRequest): Promise<CallSlotResult>;
   /** A numbered call ended well after its grant: it counts from `startedAt` (its end). */

@@ -13,7 +13,9 @@ export async function takeCallSlot(
 ): Promise<CallSlotResult> {
   const { account, operation, limit, windowMs, now } = request;
   const where = { account, operation };
-  let seq = request.next ?? (await lastSeq(ctx, account, operation)) + 1;
+  // Always after the last number taken: a gap below it (pruned, or released) is never filled,
+  // so numbers stay in the order their calls were granted.
+  let seq = (await lastSeq(ctx, account, operation)) + 1;
   for (let race = 0; race < RACES; race++) {
     const back = seq - limit;
     if (back >= 1) {
@@ -22,7 +24,8 @@ export async function takeCallSlot(
         .where({ ...where, seq: back })
         .first('started_at');
       const freeAt = row ? Number(row.started_at) + windowMs : 0;
-      if (freeAt > now) return { waitMs: freeAt - now, next: seq };
+      // Capped: a replica whose clock ran ahead may have written a time in the future.
+      if (freeAt > now) return { waitMs: Math.min(freeAt - now, windowMs) };
     }
     try {
       await ctx.db('vod_call_slots').insert({ ...where, seq, started_at: now });
@@ -33,7 +36,7 @@ export async function takeCallSlot(
       seq = (await lastSeq(ctx, account, operation)) + 1;
     }
   }
-  return { waitMs: 1, next: seq };
+  return { waitMs: 1 };
 }
 
 export async function releaseCallSlot(
@@ -42,7 +45,7 @@ export async function releaseCallSlot(
   operation: string,
   seq: number,
 ): Promise<void> {
-  // The row stays, so that its number is never taken again out of order.
+  // The row stays (until pruned), and its place in the window is free.
   await ctx
     .db('vod_call_slots')
     .where({ account, operation, seq })

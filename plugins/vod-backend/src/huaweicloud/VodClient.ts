@@ -19,6 +19,7 @@ import { encodeRfc3986, signRequest, SigningCredentials } from './signer';
 import {
   isRetryableQuery,
   parseVodErrorBody,
+  queryBackoffMs,
   parseVodResponse,
   vodCallName,
   vodHttpError,
@@ -208,7 +209,7 @@ export class VodClient {
         if (attempt >= this.retry.attempts || !isRetryableQuery(error)) {
           throw error;
         }
-        const delay = this.backoff(attempt, error);
+        const delay = queryBackoffMs(attempt, this.retry, this.random, error);
         this.options.logger?.warn(
           this.redact(
             `${what} failed (${error.message}); try ${
@@ -315,7 +316,8 @@ export class VodClient {
       }
     } finally {
       // However it ended, the call reached VOD by now if at all: the latest it can count from.
-      await slot.ended?.();
+      // Not waited for: the call `limit` places on checks it a window later.
+      void slot.ended?.();
     }
   }
 
@@ -392,16 +394,5 @@ export class VodClient {
         .trim();
     }
     return vodHttpError(answer, what, errorCode, errorMessage, clockSkew);
-  }
-
-  private backoff(attempt: number, error: VodRequestError): number {
-    const { retry } = this;
-    const cap = Math.min(
-      retry.maxDelayMs,
-      retry.baseDelayMs * 2 ** (attempt - 1),
-    );
-    const jittered = Math.floor(this.random() * cap);
-    // After a throttling refusal wait at least a base delay, so the next try is not immediate.
-    return error.isThrottled ? Math.max(jittered, retry.baseDelayMs) : jittered;
   }
 }

@@ -96,3 +96,21 @@ export function isRetryableQuery(error: VodRequestError): boolean {
   }
   return true;
 }
+
+/**
+ * How long to wait before the next try of a query: full jitter up to a doubling cap, and after a
+ * throttling refusal at least a base delay, so the next try is not immediate.
+ */
+export function queryBackoffMs(
+  attempt: number,
+  retry: { baseDelayMs: number; maxDelayMs: number },
+  random: () => number,
+  error: VodRequestError,
+): number {
+  const cap = Math.min(
+    retry.maxDelayMs,
+    retry.baseDelayMs * 2 ** (attempt - 1),
+  );
+  const jittered = Math.floor(random() * cap);
+  return error.isThrottled ? Math.max(jittered, retry.baseDelayMs) : jittered;
+}

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { OutboxTask, VodStore } from '../database/VodStore';
 import { VodRequestError } from '../huaweicloud/VodRequestError';
 import type { QuotaLedger } from '../quota/QuotaLedger';
+import { nextBackoff, sleep } from './throttleBackoff';
 import {
   refusalProblem,
   type VodAccount,
@@ -387,24 +388,4 @@ export class Dispatcher {
       }
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
-
-/** Waits after API Gateway throttled a send: 1 s, doubled each time, 0 (give up) past 16 s. */
-function nextBackoff(ms: number): number {
-  const next = ms ? ms * 2 : 1_000;
-  return next > 16_000 ? 0 : next;
 }

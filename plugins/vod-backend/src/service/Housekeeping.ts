@@ -3,7 +3,8 @@ import type { VodStore } from '../database/VodStore';
 /** Ended prefetches deleted per statement batch. */
 const BATCH = 500;
 
-/** Numbered VOD calls are kept this long: well past the rate's one-minute window. */
+/** Numbered VOD calls older than this are pruned (hourly, so kept up to 70 minutes): well past the
+ * rate's one-minute window. */
 const CALL_SLOTS_KEPT_MS = 10 * 60_000;
 
 /**

@@ -32,12 +32,10 @@ interface Place {
  * An account's rate held across every replica that calls VOD for it: a slot of this process's
  * limiter (which keeps this process's callers in order), then a numbered place in the database,
  * granted only when the call `limit` places back started a window (plus a margin) ago. So the
- * replicas together make at most `limit` calls in any rolling minute, however many there are.
+ * replicas together make at most `limit` calls in any rolling minute, however many there are, as
+ * long as their clocks agree within the margin (as Backstage's scheduler, too, assumes).
  */
 export class SharedRateLimiter implements CallRate {
-  /** The number this process expects to take next: one read spared when it is right. */
-  private next?: number;
-
   constructor(
     private readonly local: RateLimiter,
     private readonly options: SharedRateOptions,
@@ -92,13 +90,8 @@ export class SharedRateLimiter implements CallRate {
         limit: this.limit - headroom,
         windowMs: WINDOW_MS + marginMs,
         now,
-        next: this.next,
       });
-      if ('seq' in result) {
-        this.next = result.seq + 1;
-        return { seq: result.seq, grantedAt: now };
-      }
-      this.next = result.next;
+      if ('seq' in result) return { seq: result.seq, grantedAt: now };
       if (!wait) throw new RateLimitWaitError(result.waitMs);
       await clock.sleep(result.waitMs, signal);
     }
