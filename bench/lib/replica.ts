@@ -148,15 +148,33 @@ export function replica(options: ReplicaOptions): Replica {
   };
 }
 
+async function isReady(url: string): Promise<boolean> {
+  const res = await fetch(`${url}/.backstage/health/v1/readiness`).catch(
+    () => undefined,
+  );
+  return res?.ok ?? false;
+}
+
+/** The demo's annotated media entities (examples/media.yaml), all ingested before a run. */
+const MEDIA = [
+  'winter-launch-trailer-2026',
+  'coastlines-s01e01',
+  'cup-final-highlights',
+  'getting-started-tutorial',
+];
+
 async function ready(url: string): Promise<boolean> {
   try {
     const health = await fetch(`${url}/api/vod/health`);
     if (!health.ok) return false;
-    const entity = await fetch(
-      `${url}/api/catalog/entities/by-name/resource/default/winter-launch-trailer-2026`,
-      { headers: { Authorization: `Bearer ${TOKEN}` } },
-    );
-    return entity.ok;
+    for (const name of MEDIA) {
+      const entity = await fetch(
+        `${url}/api/catalog/entities/by-name/resource/default/${name}`,
+        { headers: { Authorization: `Bearer ${TOKEN}` } },
+      );
+      if (!entity.ok) return false;
+    }
+    return true;
   } catch {
     return false;
   }
@@ -170,19 +188,22 @@ export async function submit(
 ): Promise<{ status: number; id?: string; error?: string }> {
   for (;;) {
     try {
-      const res = await fetch(
-        `${typeof url === 'string' ? url : url()}/api/vod/prefetches`,
-        {
-          method: 'POST',
-          headers: {
-            Authorization: `Bearer ${TOKEN}`,
-            'Content-Type': 'application/json',
-            'Idempotency-Key': key,
-          },
-          body: JSON.stringify(body),
+      const base = typeof url === 'string' ? url : url();
+      const res = await fetch(`${base}/api/vod/prefetches`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${TOKEN}`,
+          'Content-Type': 'application/json',
+          'Idempotency-Key': key,
         },
-      );
+        body: JSON.stringify(body),
+      });
       const answer = await res.json().catch(() => ({}));
+      if (res.status === 404 && !(await isReady(base))) {
+        // started, but its plugins not yet: the route is not there yet
+        await sleep(500);
+        continue;
+      }
       if (res.status >= 500 && res.status !== 503) {
         return { status: res.status, error: JSON.stringify(answer) };
       }

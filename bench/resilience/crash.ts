@@ -18,6 +18,7 @@ import {
   isTerminal,
   judged,
   printTable,
+  quotaJudged,
   recorded,
   simTasks,
   vodUnits,
@@ -146,7 +147,7 @@ export async function crash(database: 'sqlite' | 'postgres', seed: number) {
         [
           'quota spent (VOD)',
           vodUnits(vod),
-          judged(ours.quotaUsed === vodUnits(vod), 'goal equal'),
+          quotaJudged(ours.quotaUsed, vodUnits(vod), ours.tasks),
         ],
       ],
     );

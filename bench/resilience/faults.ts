@@ -9,6 +9,9 @@ import { summarize, untilAllEnded } from './crash';
 import {
   busiestMinute,
   extraCreates,
+  keyOf,
+  quotaJudged,
+  vodUnits,
   judged,
   printTable,
   recorded,
@@ -71,11 +74,7 @@ export async function faults(seed: number) {
     const unsent = ours.tasks.filter(t => !t.taskId);
     // Sent twice without an answer, a task ends failed (never a third send: at most once, and
     // VOD finds a task only by its id); VOD may hold it all the same.
-    const vodKeys = new Set(
-      vod.map(t =>
-        t.assetId ? `a:${t.assetId}` : `u:${t.urls.map(u => u.url).join(' ')}`,
-      ),
-    );
+    const vodKeys = new Set(vod.map(keyOf));
     const heldByVod = unsent.filter(t => vodKeys.has(t.key)).length;
     const creates = extraCreates(ours.tasks, vod);
     const faulted = calls.filter(c => c.fault).length;
@@ -111,7 +110,23 @@ export async function faults(seed: number) {
         [
           'VOD creates beyond one per task',
           creates.extra,
-          `possible duplicates after timeouts and resets; not marked: ${creates.unmarked}`,
+          'after timeouts and resets (each a possible duplicate)',
+        ],
+        [
+          '… of them not marked possibleDuplicate',
+          creates.unmarked,
+          judged(creates.unmarked === 0, 'goal 0'),
+        ],
+        [
+          'our task ids VOD does not know',
+          creates.missing,
+          judged(creates.missing === 0, 'goal 0'),
+        ],
+        ['quota spent (portal)', ours.quotaUsed, ''],
+        [
+          'quota spent (VOD)',
+          vodUnits(vod),
+          quotaJudged(ours.quotaUsed, vodUnits(vod), ours.tasks),
         ],
         [
           'calls that reached VOD in the busiest minute (creates)',

@@ -1,5 +1,6 @@
-// The prefetches the resilience benches ask for, from a seed: entity assets, raw asset ids and
-// URL lists of 1 to 25 URLs (1 to 3 VOD calls), each target its own so VOD's records map back.
+// The prefetches the resilience benches ask for, from a seed: the demo's four entities, raw asset
+// ids and URL lists of 1 to 25 URLs (1 to 3 VOD calls); every raw asset and URL is asked for once,
+// the entities' assets many times.
 import { randomBytes } from 'node:crypto';
 
 /** A small seeded generator (mulberry32): the same seed, the same run. */
