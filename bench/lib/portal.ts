@@ -205,31 +205,7 @@ export async function startBackend(
       },
     }),
   );
-  const child = spawn(
-    'yarn',
-    [
-      'workspace',
-      'backend',
-      'start',
-      '--config',
-      '../../app-config.yaml',
-      '--config',
-      configFile,
-    ],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        VOD_ENDPOINT: sim.url,
-        VOD_PROJECT_ID: PROJECT,
-        VOD_ACCESS_KEY_ID: AK,
-        VOD_SECRET_ACCESS_KEY: SK,
-        LOG_LEVEL: 'warn',
-      },
-    },
-  );
+  const child = spawnDemoBackend(configFile, sim, 'inherit', 'warn');
   const deadline = Date.now() + 180_000;
   for (;;) {
     try {
@@ -244,6 +220,44 @@ export async function startBackend(
     if (Date.now() > deadline) throw new Error('backend did not start');
     await new Promise(r => setTimeout(r, 1000));
   }
+}
+
+/**
+ * `yarn workspace backend start` (dev mode) with app-config.yaml and `configFile` on top, the VOD
+ * account's variables pointing at `sim`, in a process group of its own; stderr and stdout to
+ * `output` ('inherit', or a file descriptor for both).
+ */
+export function spawnDemoBackend(
+  configFile: string,
+  sim: Simulator,
+  output: 'inherit' | number,
+  logLevel: string,
+): ChildProcess {
+  return spawn(
+    'yarn',
+    [
+      'workspace',
+      'backend',
+      'start',
+      '--config',
+      '../../app-config.yaml',
+      '--config',
+      configFile,
+    ],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', output === 'inherit' ? 'ignore' : output, output],
+      env: {
+        ...process.env,
+        VOD_ENDPOINT: sim.url,
+        VOD_PROJECT_ID: PROJECT,
+        VOD_ACCESS_KEY_ID: AK,
+        VOD_SECRET_ACCESS_KEY: SK,
+        LOG_LEVEL: logLevel,
+      },
+    },
+  );
 }
 
 export async function stopBackend(child: ChildProcess) {

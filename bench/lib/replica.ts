@@ -1,12 +1,19 @@
 // The demo backend as a replica for the resilience benches: on a port of its own, on a database
 // it is given, with a static token to call the vod API, its log in a file; killed with SIGKILL and
 // started again like a crashed pod.
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import knexFactory, { Knex } from 'knex';
-import { AK, PROJECT, ROOT, SK, Simulator, portAccepts } from './portal';
+import {
+  AK,
+  PROJECT,
+  SK,
+  Simulator,
+  portAccepts,
+  spawnDemoBackend,
+} from './portal';
 
 /** The static external-access token every replica accepts (its subject: resilience-bench). */
 export const TOKEN = 'resilience-bench-token-0001';
@@ -102,31 +109,7 @@ export function replica(options: ReplicaOptions): Replica {
     async start() {
       starts += 1;
       const log = openSync(join(dir, `backend.${port}.${starts}.log`), 'w');
-      child = spawn(
-        'yarn',
-        [
-          'workspace',
-          'backend',
-          'start',
-          '--config',
-          '../../app-config.yaml',
-          '--config',
-          configFile,
-        ],
-        {
-          cwd: ROOT,
-          detached: true,
-          stdio: ['ignore', log, log],
-          env: {
-            ...process.env,
-            VOD_ENDPOINT: sim.url,
-            VOD_PROJECT_ID: PROJECT,
-            VOD_ACCESS_KEY_ID: AK,
-            VOD_SECRET_ACCESS_KEY: SK,
-            LOG_LEVEL: 'info',
-          },
-        },
-      );
+      child = spawnDemoBackend(configFile, sim, log, 'info');
       const deadline = Date.now() + 180_000;
       for (;;) {
         if (await ready(url)) return;

@@ -1,26 +1,13 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import type { Knex } from 'knex';
 import { DatabaseVodStore } from '../database/DatabaseVodStore';
+import { instantClock } from '../huaweicloud/__testUtils__/simulatedVod';
 import {
   LimiterClock,
   RateLimiter,
   RateLimitWaitError,
 } from '../huaweicloud/RateLimiter';
 import { SharedRateLimiter } from './SharedRateLimiter';
-
-/** A clock that only moves when a caller sleeps on it. */
-function fakeClock(): LimiterClock & { slept: number[] } {
-  let now = Date.parse('2026-11-25T10:00:00Z');
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: async ms => {
-      slept.push(ms);
-      now += ms;
-    },
-  };
-}
 
 describe('SharedRateLimiter', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
@@ -51,7 +38,7 @@ describe('SharedRateLimiter', () => {
   }
 
   it('holds the account to its limit across two replicas, waiting out the window', async () => {
-    const clock = fakeClock();
+    const clock = instantClock();
     const [a, b] = replicas(2, clock, 'two-replicas');
     await a.acquire();
     await b.acquire();
@@ -61,7 +48,7 @@ describe('SharedRateLimiter', () => {
   });
 
   it('counts a call that ended late from when it ended', async () => {
-    const clock = fakeClock();
+    const clock = instantClock();
     const [a, b] = replicas(1, clock, 'late');
     const slot = await a.acquire();
     await clock.sleep(2_000); // a slow claim or a slow VOD: the call ends 2 s after its grant
@@ -71,7 +58,7 @@ describe('SharedRateLimiter', () => {
   });
 
   it('takes a spare slot only at once, booking nothing when there is none', async () => {
-    const clock = fakeClock();
+    const clock = instantClock();
     const [a, b] = replicas(2, clock, 'spare');
     await a.acquire();
     await expect(b.spareSlot(1)).rejects.toBeInstanceOf(RateLimitWaitError);
@@ -81,7 +68,7 @@ describe('SharedRateLimiter', () => {
   });
 
   it('gives the place of a call that was not made back to every replica', async () => {
-    const clock = fakeClock();
+    const clock = instantClock();
     const [a, b] = replicas(1, clock, 'released');
     const slot = await a.acquire();
     slot.release();
