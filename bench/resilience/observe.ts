@@ -33,6 +33,7 @@ export interface OurTask {
   taskId?: string;
   key: string;
   units: number;
+  sendCount: number;
   possibleDuplicate: boolean;
 }
 
@@ -61,6 +62,7 @@ export async function recorded(knex: Knex): Promise<Recorded> {
         'vod_tasks.task_id',
         'vod_tasks.urls',
         'vod_tasks.units',
+        'vod_tasks.send_count',
         'vod_tasks.possible_duplicate',
         'vod_prefetches.asset_id',
       )
@@ -72,6 +74,7 @@ export async function recorded(knex: Knex): Promise<Recorded> {
       ? `u:${JSON.parse(t.urls).join(' ')}`
       : `a:${t.asset_id as string}`,
     units: Number(t.units),
+    sendCount: Number(t.send_count),
     possibleDuplicate: Boolean(t.possible_duplicate),
   }));
   const [{ used }] = await knex('vod_quota_usage').sum({ used: 'used' });
@@ -82,25 +85,30 @@ export const isTerminal = (status: string) => TERMINAL.includes(status);
 
 /**
  * VOD's tasks that none of our tasks names (created by a call whose answer was lost), and whether
- * each is covered by a task of ours marked a possible duplicate of the same target.
+ * each is accounted for: a task of ours marked a possible duplicate of the same target may stand
+ * for as many VOD tasks as it made calls, any other for one.
  */
 export function extraCreates(ours: OurTask[], vod: SimTask[]) {
   const known = new Set(ours.flatMap(t => (t.taskId ? [t.taskId] : [])));
-  const extras = vod.filter(t => !known.has(t.taskId));
-  const extraByKey = new Map<string, number>();
-  for (const task of extras) {
-    const key = keyOf(task);
-    extraByKey.set(key, (extraByKey.get(key) ?? 0) + 1);
-  }
+  const extras = vod.filter(t => !known.has(t.taskId)).length;
+  const made = new Map<string, number>();
+  for (const task of vod)
+    made.set(keyOf(task), (made.get(keyOf(task)) ?? 0) + 1);
   let unmarked = 0;
-  for (const [key, n] of extraByKey) {
-    const marked = ours.filter(t => t.key === key && t.possibleDuplicate);
-    unmarked += Math.max(0, n - marked.length);
+  for (const [key, n] of made) {
+    const allowed = ours
+      .filter(t => t.key === key)
+      .reduce(
+        (sum, t) =>
+          sum + (t.possibleDuplicate ? t.sendCount : Math.min(t.sendCount, 1)),
+        0,
+      );
+    unmarked += Math.max(0, n - allowed);
   }
   const vodIds = new Set(vod.map(t => t.taskId));
   return {
-    extra: extras.length,
-    /** Extra creates beyond the tasks of that target marked possibleDuplicate. */
+    extra: extras,
+    /** VOD tasks of a target beyond what our tasks of it may stand for. */
     unmarked,
     /** Our tasks with a VOD task id VOD does not know: 0 unless a record is wrong. */
     missing: [...known].filter(id => !vodIds.has(id)).length,
@@ -113,16 +121,21 @@ export const keyOf = (task: SimTask) =>
     ? `a:${task.assetId}`
     : `u:${task.urls.map(u => u.url).join(' ')}`;
 
-/** Units of our tasks marked possibleDuplicate: what VOD may have counted twice. */
+/**
+ * Units the portal counted for calls of possible duplicates (each call of theirs counts: VOD counts
+ * every call it receives), which VOD may not have received.
+ */
 export const duplicateUnits = (ours: OurTask[]) =>
-  ours.filter(t => t.possibleDuplicate).reduce((sum, t) => sum + t.units, 0);
+  ours
+    .filter(t => t.possibleDuplicate)
+    .reduce((sum, t) => sum + t.units * t.sendCount, 0);
 
 /** The portal's quota against VOD's: equal, or more by no more than what may be duplicated. */
 export function quotaJudged(portal: number, vod: number, ours: OurTask[]) {
   const slack = duplicateUnits(ours);
   return judged(
     portal >= vod && portal - vod <= slack,
-    `goal: equal, or more by at most the ${slack} unit(s) of possible duplicates (a call in flight at a kill may or may not have reached VOD; the portal counts it)`,
+    `goal: equal, or more by at most the ${slack} unit(s) counted for the calls of possible duplicates (a call whose answer was lost may or may not have reached VOD; the portal counts it)`,
   );
 }
 
