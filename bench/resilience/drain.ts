@@ -81,9 +81,11 @@ export async function drain(seed: number) {
       .map(c => Date.parse(c.at));
     const creates = calls.filter(c => c.route === 'create').length;
     const drainS = (Math.max(...created) - started) / 1000;
-    // Under a rolling-minute limit the last of M creates can start (ceil(M/N) - 1) minutes
-    // after the first; the issue's own formula, M/N minutes, is printed beside it.
-    const minimumS = (Math.ceil(PREFETCHES / CREATES_PER_MINUTE) - 1) * 60;
+    // The issue's minimum: M creates at N a minute take M/N minutes. Under a rolling-minute limit
+    // the last of M creates can in fact start (ceil(M/N) - 1) minutes after the first: shown too.
+    const issueMinimumS = (PREFETCHES / CREATES_PER_MINUTE) * 60;
+    const rollingMinimumS =
+      (Math.ceil(PREFETCHES / CREATES_PER_MINUTE) - 1) * 60;
     const queries = calls.filter(c => c.route === 'query').length;
     const twice = doublePolls(calls, POLL_FREQUENCY_MS);
     console.log(
@@ -106,11 +108,10 @@ export async function drain(seed: number) {
           'last VOD create after the first ask, s',
           drainS.toFixed(1),
           judged(
-            drainS <= 1.05 * minimumS,
-            `goal ≤ 1.05 × ${minimumS} s (M/N = ${(
-              (PREFETCHES / CREATES_PER_MINUTE) *
-              60
-            ).toFixed(0)} s)`,
+            drainS <= 1.05 * issueMinimumS,
+            `goal ≤ 1.05 × M/N = 1.05 × ${issueMinimumS} s; ${(
+              drainS / rollingMinimumS
+            ).toFixed(2)} × the rolling-window bound of ${rollingMinimumS} s`,
           ),
         ],
         ['all ended, s', ((finished - started) / 1000).toFixed(1), ''],
