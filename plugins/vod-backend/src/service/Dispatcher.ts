@@ -164,7 +164,8 @@ export class Dispatcher {
 
   /**
    * Sends an account's queued tasks in order. A task that cannot go yet (quota day full) is
-   * passed over; VOD unreachable or refusing the credentials ends the run (the next sweep or
+   * passed over; one API Gateway throttles is tried again after a backoff; VOD unreachable or
+   * refusing the credentials, or throttling past the backoff, ends the run (the next sweep or
    * wake-up tries again). A task queued again as a possible duplicate is sent in a new pass.
    */
   private async drain(account: string): Promise<void> {
