@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   AK,
   ASSET,
+  benchAccount,
   filledSqlite,
   PROJECT,
   ROOT,
@@ -52,17 +53,7 @@ async function start(
         },
       },
       vod: {
-        accounts: [
-          {
-            name: 'main',
-            endpoint: simUrl,
-            projectId: PROJECT,
-            accessKeyId: AK,
-            secretAccessKey: SK,
-            dailyQuota: 1e9,
-            rateLimit: { createsPerMinute: 1e9, queriesPerMinute: 1e9 },
-          },
-        ],
+        accounts: [benchAccount(simUrl)],
         polling,
       },
     }),

@@ -99,6 +99,33 @@ export async function startSimulator(
   };
 }
 
+/**
+ * The one VOD account the benches configure, on the simulator at `endpoint`: its limits lifted
+ * unless given.
+ */
+export function benchAccount(
+  endpoint: string,
+  limits: {
+    dailyQuota?: number;
+    createsPerMinute?: number;
+    queriesPerMinute?: number;
+  } = {},
+) {
+  return {
+    name: 'main',
+    endpoint,
+    projectId: PROJECT,
+    accessKeyId: AK,
+    secretAccessKey: SK,
+    dailyQuota: limits.dailyQuota ?? 1_000_000_000,
+    allowedUrlPrefixes: ['https://cdn.example.com/asset/'],
+    rateLimit: {
+      createsPerMinute: limits.createsPerMinute ?? 1_000_000_000,
+      queriesPerMinute: limits.queriesPerMinute ?? 1_000_000_000,
+    },
+  };
+}
+
 /** Records 100,000 prefetches of 500 entities by 50 users, one a second up to now. */
 async function fill(
   knex: Knex,
@@ -187,21 +214,7 @@ export async function startBackend(
         ...(process.env.BENCH_CACHE_TTL !== undefined && {
           cacheTtl: { seconds: Number(process.env.BENCH_CACHE_TTL) },
         }),
-        accounts: [
-          {
-            name: 'main',
-            endpoint: sim.url,
-            projectId: PROJECT,
-            accessKeyId: AK,
-            secretAccessKey: SK,
-            dailyQuota: 1_000_000_000,
-            allowedUrlPrefixes: ['https://cdn.example.com/asset/'],
-            rateLimit: {
-              createsPerMinute: 1_000_000_000,
-              queriesPerMinute: 1_000_000_000,
-            },
-          },
-        ],
+        accounts: [benchAccount(sim.url)],
       },
     }),
   );

@@ -2,14 +2,11 @@
 // it is given, with a static token to call the vod API, its log in a file; killed with SIGKILL and
 // started again like a crashed pod.
 import type { ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import { openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import {
-  AK,
-  PROJECT,
-  SK,
+  benchAccount,
   Simulator,
   portAccepts,
   spawnDemoBackend,
@@ -66,19 +63,11 @@ export function replica(options: ReplicaOptions): Replica {
       },
       vod: {
         accounts: [
-          {
-            name: 'main',
-            endpoint: sim.url,
-            projectId: PROJECT,
-            accessKeyId: AK,
-            secretAccessKey: SK,
+          benchAccount(sim.url, {
             dailyQuota: options.dailyQuota ?? 1_000_000,
-            allowedUrlPrefixes: ['https://cdn.example.com/asset/'],
-            rateLimit: {
-              createsPerMinute: options.createsPerMinute,
-              queriesPerMinute: options.queriesPerMinute,
-            },
-          },
+            createsPerMinute: options.createsPerMinute,
+            queriesPerMinute: options.queriesPerMinute,
+          }),
         ],
         polling: options.polling ?? {},
         timeouts: options.timeouts ?? {},
