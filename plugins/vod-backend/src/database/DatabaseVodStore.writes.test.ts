@@ -1,5 +1,7 @@
 // Recording prefetches (prefetchWrites): quota, idempotency keys, group commit.
+import { mockServices } from '@backstage/backend-test-utils';
 import type { Knex } from 'knex';
+import { DatabaseVodStore } from './DatabaseVodStore';
 import { prefetchWriter } from './prefetchWrites';
 import type { CreatePrefetchResult } from './VodStore';
 import {
@@ -258,28 +260,101 @@ describeStore(() => {
   });
 
   it("never refuses a create as over quota while the day's first row is being written", async () => {
-    // Concurrent first creates of quota days, each in its own transaction (idempotency keys
-    // bypass the group commit): one inserts the day's row, the others must wait for it.
-    const vodStore = store;
+    // Concurrent first creates of quota days by four replicas, each in its own transaction: one
+    // inserts the day's row, the others must wait for it.
+    const replicas = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        DatabaseVodStore.create({ database: mockServices.database({ knex }) }),
+      ),
+    );
     for (let day = 1; day <= 20; day++) {
       const quotaDay = `2026-12-${String(day).padStart(2, '0')}`;
       const results = await Promise.all(
-        Array.from({ length: 4 }, (_, i) =>
-          vodStore.createPrefetch(
-            newPrefetch({
-              quotaDay,
-              idempotency: {
-                key: `${quotaDay}-${i}`,
-                requestHash: 'h',
-                expiresAt: T0 + 1e9,
-              },
-            }),
-          ),
+        replicas.map(replica =>
+          replica.createPrefetch(newPrefetch({ quotaDay })),
         ),
       );
       expect(results.map(r => r.kind)).toEqual(Array(4).fill('created'));
       expect(await store.quotaUsed('main', quotaDay)).toBe(4);
     }
+  });
+
+  it('writes idempotent creates that arrive together in one batch, replaying a key repeated within it', async () => {
+    const key = (k: string, requestHash = 'h') => ({
+      idempotency: { key: k, requestHash, expiresAt: T0 + 1e9 },
+    });
+    const recorded = await store.createPrefetch(newPrefetch(key('k0')));
+    const statements: string[] = [];
+    const record = (q: { sql: string }) => statements.push(q.sql);
+    knex.on('query', record);
+    let results: CreatePrefetchResult[];
+    try {
+      results = await Promise.all(
+        [
+          newPrefetch(key('k1')),
+          newPrefetch(key('k2')),
+          newPrefetch(key('k1')), // the same request again: the first's prefetch
+          newPrefetch(key('k1', 'other')), // another request under k1: refused
+          newPrefetch(key('k0')), // recorded before: replayed
+          newPrefetch(), // no key
+          newPrefetch({ createdBy: 'user:default/li.wei', ...key('k1') }),
+        ].map(input => store.createPrefetch(input)),
+      );
+    } finally {
+      knex.off('query', record);
+    }
+    const ids = results.map(r => ('prefetch' in r ? r.prefetch.id : r.kind));
+    expect(results.map(r => r.kind)).toEqual([
+      'created',
+      'created',
+      'replayed',
+      'key-conflict',
+      'replayed',
+      'created',
+      'created',
+    ]);
+    expect(ids[2]).toBe(ids[0]);
+    expect(ids[4]).toBe((recorded as { prefetch: { id: string } }).prefetch.id);
+    expect(new Set([ids[0], ids[1], ids[5], ids[6]]).size).toBe(4);
+    expect(await store.quotaUsed('main', '2026-11-25')).toBe(5);
+    const keys = await knex('vod_idempotency_keys').orderBy('idempotency_key');
+    expect(keys.map(k => [k.idempotency_key, k.prefetch_id])).toEqual(
+      expect.arrayContaining([
+        ['k1', ids[0]],
+        ['k2', ids[1]],
+        ['k1', ids[6]],
+      ]),
+    );
+    expect(keys).toHaveLength(4);
+    const inserts = statements.filter(sql =>
+      /^insert into [`"]?vod_(prefetches|tasks|idempotency_keys)\b/i.test(sql),
+    );
+    expect(inserts).toHaveLength(3);
+  });
+
+  it("answers the loser of two replicas racing one idempotency key with the winner's prefetch", async () => {
+    const other = await DatabaseVodStore.create({
+      database: mockServices.database({ knex }),
+    });
+    for (let round = 0; round < 10; round++) {
+      const input = () =>
+        newPrefetch({
+          idempotency: {
+            key: `race-${round}`,
+            requestHash: 'h',
+            expiresAt: T0 + 1e9,
+          },
+        });
+      const [a, b] = await Promise.all([
+        store.createPrefetch(input()),
+        other.createPrefetch(input()),
+      ]);
+      expect([a.kind, b.kind].sort()).toEqual(['created', 'replayed']);
+      expect((a as { prefetch: { id: string } }).prefetch.id).toBe(
+        (b as { prefetch: { id: string } }).prefetch.id,
+      );
+    }
+    expect(await store.quotaUsed('main', '2026-11-25')).toBe(10);
   });
 
   it('retries a failing batch one by one, so only the bad create fails', async () => {

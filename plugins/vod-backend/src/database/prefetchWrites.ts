@@ -1,4 +1,4 @@
-// Recording prefetches: plain creates by group commit, idempotent ones one by one, with replays.
+// Recording prefetches: creates that arrive together by group commit, with idempotent replays.
 import {
   isDatabaseConflictError,
   LoggerService,
@@ -12,15 +12,16 @@ import { prefetchRow, Row, taskRows, unitsOf, writtenPrefetch } from './rows';
 import type { StoreContext } from './storeContext';
 import type { CreatePrefetchResult, NewPrefetch } from './VodStore';
 
-/** Most plain creates written in one transaction. */
+/** Most creates written in one transaction. */
 const MAX_BATCH = 100;
 
 /**
- * The store's createPrefetch. Plain creates (no idempotency key) that arrive together are
- * written in one transaction: one quota UPDATE per account and day and one INSERT per table for
- * all of them, instead of five statements each (group commit). Each still gets its own outcome;
- * a batch that fails is retried one by one, so one bad prefetch fails alone. `written` is told
- * of every outcome once it is committed.
+ * The store's createPrefetch. Creates that arrive together are written in one transaction: one
+ * SELECT of their idempotency keys, one quota UPDATE per account and day and one INSERT per table
+ * for all of them, instead of six statements each (group commit). Each still gets its own
+ * outcome; a batch that fails (a concurrent request with the same key committed first, say) is
+ * retried one by one, so one bad prefetch fails alone. `written` is told of every outcome once
+ * it is committed.
  */
 export function prefetchWriter(
   ctx: StoreContext,
@@ -48,7 +49,7 @@ export function prefetchWriter(
     options.written([result]);
     return result;
   };
-  // A plain create whose batch failed: its batch may in fact have committed (the connection
+  // A create whose batch failed: its batch may in fact have committed (the connection
   // dropped during COMMIT). Found recorded under its own id by the same caller at the same
   // moment, it is answered as created, and told once; only otherwise is it written alone. (Asked
   // first: written again, it could be refused as over quota by its own committed batch.)
@@ -67,7 +68,6 @@ export function prefetchWriter(
     options.written([result]);
     return result;
   };
-  // Plain creates that arrive together: one transaction, one quota UPDATE per account and day.
   const groupCommit = new GroupCommit<NewPrefetch, CreatePrefetchResult>({
     writeBatch: inputs =>
       withDeadlockRetries(() =>
@@ -78,8 +78,7 @@ export function prefetchWriter(
     maxBatch: MAX_BATCH,
     logger: options.logger,
   });
-  return input =>
-    input.idempotency ? createOne(input) : groupCommit.write(input);
+  return input => groupCommit.write(input);
 }
 
 async function withDeadlockRetries<T>(run: () => Promise<T>): Promise<T> {
@@ -93,8 +92,40 @@ async function withDeadlockRetries<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Several plain creates in one transaction; the results are in the inputs' order. */
+/**
+ * Several creates in one transaction; the results are in the inputs' order. A create whose key
+ * is recorded already, or repeats a key earlier in the batch, is written after the others, one
+ * by one in the same transaction, so it replays (or is refused) as if it had come alone.
+ */
 async function insertBatch(
+  trx: Knex.Transaction,
+  inputs: NewPrefetch[],
+): Promise<CreatePrefetchResult[]> {
+  const recorded = await recordedKeys(trx, inputs);
+  const together: number[] = [];
+  const after: number[] = [];
+  const seen = new Set<string>();
+  inputs.forEach((input, i) => {
+    const key = keyOf(input);
+    if (key && (recorded.has(key) || seen.has(key))) {
+      after.push(i);
+    } else {
+      if (key) seen.add(key);
+      together.push(i);
+    }
+  });
+  const results = await insertTogether(
+    trx,
+    together.map(i => inputs[i]),
+  );
+  const ordered: CreatePrefetchResult[] = [];
+  together.forEach((i, j) => (ordered[i] = results[j]));
+  for (const i of after) ordered[i] = await insertPrefetch(trx, inputs[i]);
+  return ordered;
+}
+
+/** Creates with no recorded key: one quota UPDATE per account and day, one INSERT per table. */
+async function insertTogether(
   trx: Knex.Transaction,
   inputs: NewPrefetch[],
 ): Promise<CreatePrefetchResult[]> {
@@ -132,7 +163,48 @@ async function insertBatch(
     'vod_tasks',
     accepted.flatMap(input => taskRows(input)),
   );
+  await insertChunked(trx, 'vod_idempotency_keys', accepted.flatMap(keyRows));
   return results;
+}
+
+/** A create's caller and idempotency key as one string, when it has a key. */
+function keyOf(input: NewPrefetch): string | undefined {
+  return input.idempotency && `${input.createdBy}\n${input.idempotency.key}`;
+}
+
+/** Which of the inputs' keys are recorded (live or expired), in one SELECT. */
+async function recordedKeys(
+  trx: Knex.Transaction,
+  inputs: NewPrefetch[],
+): Promise<Set<string>> {
+  const keys = [
+    ...new Set(inputs.flatMap(input => input.idempotency?.key ?? [])),
+  ];
+  if (keys.length === 0) return new Set();
+  const rows = await trx('vod_idempotency_keys')
+    .select('created_by', 'idempotency_key')
+    .whereIn('idempotency_key', keys);
+  return new Set(
+    rows.map(
+      (row: { created_by: string; idempotency_key: string }) =>
+        `${row.created_by}\n${row.idempotency_key}`,
+    ),
+  );
+}
+
+function keyRows(input: NewPrefetch): Row[] {
+  return input.idempotency
+    ? [
+        {
+          created_by: input.createdBy,
+          idempotency_key: input.idempotency.key,
+          request_hash: input.idempotency.requestHash,
+          prefetch_id: input.id,
+          created_at: input.now,
+          expires_at: input.idempotency.expiresAt,
+        },
+      ]
+    : [];
 }
 
 async function insertPrefetch(
@@ -147,16 +219,7 @@ async function insertPrefetch(
   }
   await trx('vod_prefetches').insert(prefetchRow(input));
   await trx('vod_tasks').insert(taskRows(input));
-  if (input.idempotency) {
-    await trx('vod_idempotency_keys').insert({
-      created_by: input.createdBy,
-      idempotency_key: input.idempotency.key,
-      request_hash: input.idempotency.requestHash,
-      prefetch_id: input.id,
-      created_at: input.now,
-      expires_at: input.idempotency.expiresAt,
-    });
-  }
+  await insertChunked(trx, 'vod_idempotency_keys', keyRows(input));
   return { kind: 'created', prefetch: writtenPrefetch(input) };
 }
 
