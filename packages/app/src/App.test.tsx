@@ -1,14 +1,14 @@
-import { render, waitFor } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import App from './App';
 
 describe('App', () => {
-  it('should render', async () => {
+  it('greets a visitor with its title and the guest sign-in', async () => {
     process.env = {
       NODE_ENV: 'test',
       APP_CONFIG: [
         {
           data: {
-            app: { title: 'Test' },
+            app: { title: 'Media portal under test' },
             backend: { baseUrl: 'http://localhost:7007' },
           },
           context: 'test',
@@ -16,10 +16,12 @@ describe('App', () => {
       ] as any,
     };
 
-    const rendered = render(App.createRoot());
+    render(App.createRoot());
 
-    await waitFor(() => {
-      expect(rendered.baseElement).toBeInTheDocument();
-    });
+    expect(
+      await screen.findByRole('heading', { name: 'Media portal under test' }),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/Enter as a Guest User/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Enter' })).toBeInTheDocument();
   });
 });
