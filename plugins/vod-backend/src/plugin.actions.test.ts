@@ -132,6 +132,7 @@ describe('the vod actions', () => {
     });
     const badId = await invoke(auth.allowed, 'prefetch-get', { id: 'nope' });
     expect(badId.status).toBe(400);
+    expect(badId.body.error.message).toMatch(/^id: must be a prefetch id/);
     const noKey = await invoke(auth.allowed, 'prefetch-create', {
       entityRef: 'resource:default/trailer',
     });

@@ -70,6 +70,7 @@ describe('a dry run', () => {
       .set(auth.allowed)
       .send({ entityRef: 'resource:default/trailer' });
     expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/\bdryRun\b.*true, false/);
   });
 
   it("shows the account's quota only to whom GET /quota would show it", async () => {

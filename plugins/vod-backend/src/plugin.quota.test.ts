@@ -1,4 +1,6 @@
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { vodClockServiceRef } from './service/clock';
 import {
   auth,
   Harness,
@@ -13,46 +15,47 @@ describe('quota', () => {
   afterEach(() => h?.stop());
 
   it('refuses with 429 once the day is used up, and takes prefetches again the next quota day', async () => {
-    // 23:58 in Beijing (GMT+08:00), the quota day's time zone
-    let now = Date.parse('2026-11-25T15:58:00Z');
-    const realNow = Date.now;
-    const spy = jest
-      .spyOn(Date, 'now')
-      .mockImplementation(() => now + (realNow() % 1000));
-    try {
-      h = await startHarness({ account: { dailyQuota: 3 } });
-      const create = () =>
-        h.createPrefetch(auth.allowed, { assetId: TRAILER_ASSET });
-      for (let i = 0; i < 3; i++) expect((await create()).status).toBe(202);
+    // 23:58 in Beijing (GMT+08:00), the quota day's time zone, by the plugin's clock only: the
+    // scheduler, the rate limits and the simulator keep the real time.
+    let offset = Date.parse('2026-11-25T15:58:00Z') - Date.now();
+    const clock = createServiceFactory({
+      service: vodClockServiceRef,
+      deps: {},
+      factory: () => ({ now: () => Date.now() + offset }),
+    });
+    h = await startHarness({
+      account: { dailyQuota: 3 },
+      extraFeatures: [clock],
+    });
+    const create = () =>
+      h.createPrefetch(auth.allowed, { assetId: TRAILER_ASSET });
+    for (let i = 0; i < 3; i++) expect((await create()).status).toBe(202);
 
-      const refused = await create();
-      expect(refused.status).toBe(429);
-      expect(refused.body.error.name).toBe('QuotaExceededError');
-      expect(refused.body.error.message).toContain('3 of 3 used');
-      expect(refused.body.error.message).toContain(
-        'resets at 2026-11-25T16:00:00.000Z',
-      );
-      const quota = await h.http().get('/api/vod/quota').set(auth.allowed);
-      expect(quota.body).toEqual({
-        account: 'main',
-        limit: 3,
-        used: 3,
-        remaining: 0,
-        resetsAt: '2026-11-25T16:00:00.000Z',
-        queued: expect.any(Number),
-      });
+    const refused = await create();
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.name).toBe('QuotaExceededError');
+    expect(refused.body.error.message).toContain('3 of 3 used');
+    expect(refused.body.error.message).toContain(
+      'resets at 2026-11-25T16:00:00.000Z',
+    );
+    const quota = await h.http().get('/api/vod/quota').set(auth.allowed);
+    expect(quota.body).toEqual({
+      account: 'main',
+      limit: 3,
+      used: 3,
+      remaining: 0,
+      resetsAt: '2026-11-25T16:00:00.000Z',
+      queued: expect.any(Number),
+    });
 
-      now = Date.parse('2026-11-25T16:00:30Z'); // 00:00:30 the next day
-      expect((await create()).status).toBe(202);
-      expect(
-        (await h.http().get('/api/vod/quota').set(auth.allowed)).body,
-      ).toMatchObject({
-        used: 1,
-        resetsAt: '2026-11-26T16:00:00.000Z',
-      });
-    } finally {
-      spy.mockRestore();
-    }
+    offset = Date.parse('2026-11-25T16:00:30Z') - Date.now(); // 00:00:30 the next day
+    expect((await create()).status).toBe(202);
+    expect(
+      (await h.http().get('/api/vod/quota').set(auth.allowed)).body,
+    ).toMatchObject({
+      used: 1,
+      resetsAt: '2026-11-26T16:00:00.000Z',
+    });
   });
 
   // Needs BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (scripts/test.sh sets it).
@@ -111,6 +114,13 @@ describe('outbox', () => {
           .set(auth.allowed)
       ).body.status,
     ).toBe('pending');
+    // It is pending because VOD refused it, not because it was never sent.
+    expect(
+      h.sim
+        .calls()
+        .filter(c => c.route === 'create')
+        .map(c => c.status),
+    ).toEqual([429]);
     // the next wake-up (any new prefetch, or the periodic sweep) sends it
     await h.createPrefetch(auth.allowed, { assetId: TRAILER_ASSET });
     const done = await h.waitFor(res.body.id, s => s === 'succeeded');

@@ -9,6 +9,7 @@ import { vodPermissions } from '@mediaops/backstage-plugin-vod-common';
 import { DatabaseVodStore } from './database/DatabaseVodStore';
 import { systemClock } from './huaweicloud/RateLimiter';
 import { CatalogLookup } from './service/CatalogLookup';
+import { vodClockServiceRef } from './service/clock';
 import { readVodConfig, watchVodConfig } from './service/config';
 import { Dispatcher } from './service/Dispatcher';
 import { Housekeeping } from './service/Housekeeping';
@@ -51,11 +52,12 @@ export const vodPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         signals: signalsServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
+        clock: vodClockServiceRef,
       },
       async init(deps) {
         const { config, logger, httpRouter, scheduler, auth } = deps;
         const vodConfig = readVodConfig(config);
-        const now = () => Date.now();
+        const now = () => deps.clock.now();
         deps.permissionsRegistry.addPermissions(vodPermissions);
 
         const store = await DatabaseVodStore.create({
