@@ -1,7 +1,8 @@
 // The vod packages as a portal installs them: built, loaded from their `dist`.
 import { execFileSync } from 'node:child_process';
-import Module from 'node:module';
+import { registerHooks } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const ROOT = join(__dirname, '../..');
 
@@ -14,21 +15,26 @@ const BUILT_PACKAGES: Record<string, string> = {
     'plugins/scaffolder-backend-module-vod',
 };
 
-/** Resolves the vod packages (and their /alpha entry points) to their dist, as published. */
+/**
+ * Resolves the vod packages (and their /alpha entry points) to their dist, as published, for
+ * require and import alike (the backend's features are dynamic imports).
+ */
 export function resolveVodToDist() {
-  const modules = Module as unknown as {
-    _resolveFilename: (request: string, ...rest: unknown[]) => string;
-  };
-  const resolve = modules._resolveFilename;
-  modules._resolveFilename = function resolveFilename(request, ...rest) {
-    const [, name, alpha] =
-      /^(@mediaops\/[a-z-]+?)(\/alpha)?$/.exec(request) ?? [];
-    if (name && BUILT_PACKAGES[name]) {
-      const file = alpha ? 'alpha.cjs.js' : 'index.cjs.js';
-      return join(ROOT, BUILT_PACKAGES[name], 'dist', file);
-    }
-    return resolve.call(this, request, ...rest);
-  };
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const [, name, alpha] =
+        /^(@mediaops\/[a-z-]+?)(\/alpha)?$/.exec(specifier) ?? [];
+      if (name && BUILT_PACKAGES[name]) {
+        const file = alpha ? 'alpha.cjs.js' : 'index.cjs.js';
+        return {
+          url: pathToFileURL(join(ROOT, BUILT_PACKAGES[name], 'dist', file))
+            .href,
+          shortCircuit: true,
+        };
+      }
+      return nextResolve(specifier, context);
+    },
+  });
 }
 
 /** Builds the vod packages' dist (type declarations first, as `backstage-cli package build` needs). */
