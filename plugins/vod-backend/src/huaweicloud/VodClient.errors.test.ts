@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { Agent } from 'undici';
 import type { VodSimulator } from '@mediaops/vod-simulator';
 import {
   AK,
@@ -227,16 +228,35 @@ describe('VodClient against the VOD simulator', () => {
     });
 
     it('fails without sending when the host name does not resolve', async () => {
-      const error = await failure(
-        client({
-          endpoint: 'http://vod.simulator.invalid',
-          retry: { attempts: 1 },
-        }).createPrefetch({ assetId: ASSET }),
-      );
-      expect(error).toMatchObject({
-        kind: 'network',
-        mayHaveReachedVod: false,
+      // The resolver's failure is given, not asked of this machine's DNS.
+      const unresolvable = new Agent({
+        connect: {
+          lookup: (hostname, _options, callback) =>
+            callback(
+              Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+                code: 'ENOTFOUND',
+              }),
+              '',
+              4,
+            ),
+        },
       });
+      try {
+        const error = await failure(
+          client({
+            endpoint: 'http://vod.cn-north-4.example.com',
+            dispatcher: unresolvable,
+            retry: { attempts: 1 },
+          }).createPrefetch({ assetId: ASSET }),
+        );
+        expect(error).toMatchObject({
+          kind: 'network',
+          mayHaveReachedVod: false,
+        });
+        expect(error.message).toContain('(ENOTFOUND)');
+      } finally {
+        await unresolvable.close();
+      }
     });
 
     it('fails without sending when TLS cannot be established', async () => {
