@@ -1,6 +1,5 @@
-import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { vodClockServiceRef } from './service/clock';
+import { pluginClock } from './__testUtils__/pluginClock';
 import {
   auth,
   Harness,
@@ -17,15 +16,11 @@ describe('quota', () => {
   it('refuses with 429 once the day is used up, and takes prefetches again the next quota day', async () => {
     // 23:58 in Beijing (GMT+08:00), the quota day's time zone, by the plugin's clock only: the
     // scheduler, the rate limits and the simulator keep the real time.
-    let offset = Date.parse('2026-11-25T15:58:00Z') - Date.now();
-    const clock = createServiceFactory({
-      service: vodClockServiceRef,
-      deps: {},
-      factory: () => ({ now: () => Date.now() + offset }),
-    });
+    const clock = pluginClock();
+    clock.set(Date.parse('2026-11-25T15:58:00Z'));
     h = await startHarness({
       account: { dailyQuota: 3 },
-      extraFeatures: [clock],
+      extraFeatures: [clock.factory],
     });
     const create = () =>
       h.createPrefetch(auth.allowed, { assetId: TRAILER_ASSET });
@@ -48,7 +43,7 @@ describe('quota', () => {
       queued: expect.any(Number),
     });
 
-    offset = Date.parse('2026-11-25T16:00:30Z') - Date.now(); // 00:00:30 the next day
+    clock.set(Date.parse('2026-11-25T16:00:30Z')); // 00:00:30 the next day
     expect((await create()).status).toBe(202);
     expect(
       (await h.http().get('/api/vod/quota').set(auth.allowed)).body,

@@ -8,6 +8,7 @@ import {
   startHarness,
   TRAILER_ASSET,
 } from './__testUtils__/harness';
+import { pluginClock } from './__testUtils__/pluginClock';
 
 jest.setTimeout(60_000);
 
@@ -30,13 +31,15 @@ function seedClient(h: Harness) {
 
 describe('the seed query answers from the records, and asks VOD sparingly', () => {
   let h: Harness;
+  // Known data ages by the plugin's clock, moved on by the test instead of waited for.
+  const clock = pluginClock();
   beforeAll(async () => {
     h = await startHarness({
+      extraFeatures: [clock.factory],
       // No background polling in this block: every VOD query below is the seed route's.
       vod: {
         polling: { frequency: '1h', initialDelay: '1h' },
-        // Fresh for 2 s: the first two rounds of 30 readers fit in it even on a loaded machine
-        // (with 500 ms, a slow round 2 could find the data stale: a flaky second query).
+        // Fresh for 2 s: the first two rounds of 30 readers fit in it even on a loaded machine.
         seedRoutes: { maxWait: '100ms', queryMaxAge: '2s' },
       },
       // The seed route may use half of it: 2 live queries a minute.
@@ -60,10 +63,10 @@ describe('the seed query answers from the records, and asks VOD sparingly', () =
     expect(seed.queries()).toHaveLength(1);
     await round(); // still fresh
     expect(seed.queries()).toHaveLength(1);
-    await new Promise(resolve => setTimeout(resolve, 2100));
+    clock.advance(2100);
     await round();
     expect(seed.queries()).toHaveLength(2);
-    await new Promise(resolve => setTimeout(resolve, 2100));
+    clock.advance(2100);
     // The seed route's two queries a minute are spent: the known data is the answer.
     const stale = await round();
     expect(stale).toEqual({
