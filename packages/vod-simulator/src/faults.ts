@@ -34,6 +34,7 @@ export const queuedFaultSchema = z.strictObject({
     'timeout',
   ]),
   route: z.enum(['create', 'query', 'iam']).optional(),
+  assetId: z.string().optional(),
   delayMs: z.number().nonnegative().optional(),
 });
 
@@ -54,9 +55,13 @@ export class Faults {
     this.current = { ...this.initial };
   }
 
-  /** The fault of the next call on `route`, if any. */
-  take(route: Route): QueuedFault | undefined {
-    const index = this.queued.findIndex(f => !f.route || f.route === route);
+  /** The fault of the next call on `route` (a create: of `assetId`), if any. */
+  take(route: Route, assetId?: string): QueuedFault | undefined {
+    const index = this.queued.findIndex(
+      f =>
+        (!f.route || f.route === route) &&
+        (!f.assetId || (route === 'create' && f.assetId === assetId)),
+    );
     if (index >= 0) return this.queued.splice(index, 1)[0];
     if (!this.appliesTo(route)) return undefined;
     const random = this.random();

@@ -48,6 +48,11 @@ export interface QueuedFault {
     | 'slow-body'
     | 'timeout';
   route?: 'create' | 'query' | 'iam';
+  /**
+   * Only a create of this asset (its body's `asset_id`) takes the fault, so that tests sharing a
+   * simulator each fault their own calls.
+   */
+  assetId?: string;
   /** For `slow-body`: ms between the two halves of the body. */
   delayMs?: number;
 }

@@ -5,6 +5,7 @@ const PROJECT = '0123456789abcdef0123456789abcdef';
 const AK = 'QTWAOYTTINDUT2QVKYUC';
 const SK = 'MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc';
 const ASSET = 'f488337c31c8e4622f1590735b134c65';
+const OTHER_ASSET = '9db42f5e08c15edecd99a98da241994a';
 
 /** The simulator's clock in these tests; requests are dated by it unless a test says otherwise. */
 let now = Date.parse('2026-11-25T10:00:00Z');
@@ -105,7 +106,7 @@ describe('VOD simulator', () => {
           iamUsers: [{ domain: 'mediaops', name: 'svc', password: 'pw' }],
         },
       ],
-      assets: { [ASSET]: {} },
+      assets: { [ASSET]: {}, [OTHER_ASSET]: {} },
       processingMs: 1000,
       failingUrlPatterns: ['1920X1080'],
       dailyQuota: 5,
@@ -268,6 +269,18 @@ describe('VOD simulator', () => {
     expect(sim.calls().map(c => [c.route, c.status, c.fault])).toEqual([
       ['create', 503, '503'],
       ['create', 202, undefined],
+    ]);
+  });
+
+  it("keeps a fault queued for one asset's create until that create comes", async () => {
+    sim.queueFault({ kind: '503', route: 'create', assetId: OTHER_ASSET });
+    expect((await create(sim, { asset_id: ASSET })).status).toBe(202);
+    expect((await create(sim, { asset_id: OTHER_ASSET })).status).toBe(503);
+    expect((await create(sim, { asset_id: OTHER_ASSET })).status).toBe(202);
+    expect(sim.calls().map(c => [c.status, c.fault])).toEqual([
+      [202, undefined],
+      [503, '503'],
+      [202, undefined],
     ]);
   });
 

@@ -156,7 +156,14 @@ export async function startVodSimulator(
     }
 
     // Faults: a queued one-shot first, then the probabilistic ones.
-    const fault = faults.take(route);
+    const parsed = parseJson(body);
+    const assetId = parsed.ok
+      ? (parsed.value as { asset_id?: unknown } | null)?.asset_id
+      : undefined;
+    const fault = faults.take(
+      route,
+      typeof assetId === 'string' ? assetId : undefined,
+    );
     if (fault) call.fault = fault.kind;
     const latency = faults.latencyMs(route);
     if (latency > 0) await sleep(latency);
@@ -188,7 +195,6 @@ export async function startVodSimulator(
         ? fault.delayMs ?? 1000
         : faults.slowBodyMs(route);
 
-    const parsed = parseJson(body);
     if (route !== 'iam' && parsed.ok) call.body = parsed.value;
 
     let outcome: Outcome;

@@ -4,6 +4,7 @@ import {
   Harness,
   startHarness,
   TRAILER_ASSET,
+  LOOSE_ASSET,
   SK,
   AK,
 } from './__testUtils__/harness';
@@ -164,9 +165,14 @@ describe('auditing and logging', () => {
 
   it('never writes the credentials to the log, even at debug level', async () => {
     const log = await logOf(async () => {
-      h.sim.queueFault({ kind: 'reset-after', route: 'create' });
+      // An asset no other test here prefetches: the fault hits this test's create.
+      h.sim.queueFault({
+        kind: 'reset-after',
+        route: 'create',
+        assetId: LOOSE_ASSET,
+      });
       const res = await h.createPrefetch(auth.allowed, {
-        assetId: TRAILER_ASSET,
+        assetId: LOOSE_ASSET,
       });
       await h.waitFor(res.body.id, s => s === 'succeeded');
     });

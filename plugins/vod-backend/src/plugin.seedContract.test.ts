@@ -94,7 +94,12 @@ describe('vod backend routes', () => {
     });
 
     it("answers VOD's task id even when VOD's first answer was lost, the re-send marked", async () => {
-      h.sim.queueFault({ kind: 'reset-after', route: 'create' });
+      // This test's create, not one another test left queued.
+      h.sim.queueFault({
+        kind: 'reset-after',
+        route: 'create',
+        assetId: DOC_ASSET,
+      });
       const res = await seed(
         JSON.stringify({ asset_id: DOC_ASSET }),
         auth.allowed,
