@@ -1,23 +1,7 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { startVodSimulator, VodSimulator } from '@mediaops/vod-simulator';
-import type { Knex } from 'knex';
-import {
-  ASSET,
-  configuredAccount,
-  IAM_USER,
-  PROJECT,
-  SIMULATED_ACCOUNT,
-} from '../__testUtils__/vodAccount';
-import { emptyTables } from '../database/__testUtils__/storeTests';
-import { DatabaseVodStore } from '../database/DatabaseVodStore';
-import type { NewPrefetch, VodStore } from '../database/VodStore';
-import { systemClock } from '../huaweicloud/RateLimiter';
-import { QuotaLedger } from '../quota/QuotaLedger';
-import { readVodConfig } from './config';
-import { Dispatcher } from './Dispatcher';
-import { Poller } from './Poller';
-import { VodAccounts } from './VodAccounts';
+import type { VodSimulator } from '@mediaops/vod-simulator';
+import { IAM_USER } from '../__testUtils__/vodAccount';
+import { useOutbox } from '../__testUtils__/outbox';
+import type { VodStore } from '../database/VodStore';
 
 // The dispatcher and the poller on the real store (SQLite) against the simulator over HTTP, all
 // on one injected clock, so that quota days, leases and expiry can be walked through.
@@ -27,52 +11,19 @@ jest.setTimeout(30_000);
 /** 23:59 on 25 November in Beijing: VOD's quota day is about to turn. */
 const BEFORE_MIDNIGHT = Date.parse('2026-11-25T15:59:00Z');
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
-
 describe('the outbox: dispatcher and poller', () => {
-  let knex: Knex;
+  let time = BEFORE_MIDNIGHT;
+  const now = () => time;
+  const outbox = useOutbox({ now });
+  const { log, queue, status, creates } = outbox;
   let store: VodStore;
   let sim: VodSimulator;
-  let time: number;
-  const now = () => time;
-  const log = {
-    info: [] as string[],
-    warn: [] as string[],
-    error: [] as string[],
-  };
-  const logger = {
-    debug() {},
-    info: (m: string) => log.info.push(m),
-    warn: (m: string) => log.warn.push(m),
-    error: (m: string) => log.error.push(m),
-  };
-  let counter = 0;
-  const parts: Array<{ close(): Promise<void> }> = [];
-
-  beforeAll(async () => {
-    knex = await databases.init('SQLITE_3');
-    store = await DatabaseVodStore.create({
-      database: mockServices.database({ knex }),
-    });
-    sim = await startVodSimulator({
-      accounts: [SIMULATED_ACCOUNT],
-      assets: { [ASSET]: {} },
-      processingMs: 10,
-      createsPerMinute: 10_000,
-      queriesPerMinute: 10_000,
-      now,
-    });
+  beforeAll(() => {
+    store = outbox.store;
+    sim = outbox.sim;
   });
-  afterAll(async () => {
-    await Promise.all(parts.map(p => p.close()));
-    await sim.close();
-  });
-  beforeEach(async () => {
+  beforeEach(() => {
     time = BEFORE_MIDNIGHT;
-    sim.reset();
-    sim.setFaults({});
-    for (const key of Object.keys(log)) log[key as keyof typeof log].length = 0;
-    await emptyTables(knex);
   });
 
   function setup(
@@ -82,70 +33,16 @@ describe('the outbox: dispatcher and poller', () => {
       claimLeaseMs?: number;
     } = {},
   ) {
-    const config = readVodConfig(
-      new ConfigReader({
-        vod: {
-          accounts: [
-            {
-              ...configuredAccount(sim.url),
-              dailyQuota: 5,
-              rateLimit: { createsPerMinute: 10_000, queriesPerMinute: 10_000 },
-              ...options.account,
-            },
-          ],
-          timeouts: { headers: '3s', body: '3s' },
-        },
-      }),
-    );
-    const accounts = VodAccounts.fromConfig(config, {
-      logger,
-      clock: { now, sleep: systemClock.sleep },
+    return outbox.setup({
+      account: options.account,
+      store: options.store,
+      dispatcher: {
+        firstPollDelayMs: 0,
+        claimLeaseMs: options.claimLeaseMs ?? 10_000,
+      },
     });
-    parts.push(accounts);
-    const quota = new QuotaLedger(store, 'Asia/Shanghai');
-    const dispatcher = new Dispatcher({
-      store: options.store ?? store,
-      accounts,
-      quota,
-      logger,
-      now,
-      firstPollDelayMs: 0,
-      claimLeaseMs: options.claimLeaseMs ?? 10_000,
-      queueTimeoutMs: 3600_000,
-      recordRetryMs: 10,
-    });
-    const poller = new Poller({
-      store,
-      accounts,
-      logger,
-      now,
-      initialDelayMs: 1000,
-      maxDelayMs: 1000,
-      expireAfterMs: 3600_000,
-    });
-    return { accounts, dispatcher, poller, quota };
   }
 
-  async function queue(overrides: Partial<NewPrefetch> = {}) {
-    counter += 1;
-    const result = await store.createPrefetch({
-      id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
-      account: 'main',
-      projectId: PROJECT,
-      assetId: ASSET,
-      createdBy: 'user:default/guest',
-      now: time,
-      quotaDay: new QuotaLedger(store, 'Asia/Shanghai').dayOf(time),
-      quotaLimit: 5,
-      tasks: [{ units: 1 }],
-      ...overrides,
-    });
-    if (result.kind !== 'created') throw new Error(result.kind);
-    return result.prefetch.id;
-  }
-
-  const status = async (id: string) => (await store.getPrefetch(id))!.status;
-  const creates = () => sim.calls().filter(c => c.route === 'create');
   /** VOD's own count of accepted creates per quota day (GMT+08:00). */
   const vodCountByDay = () => {
     const days: Record<string, number> = {};
