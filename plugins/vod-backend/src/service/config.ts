@@ -258,12 +258,14 @@ function readAccount(config: Config, key: string): VodAccountConfig {
 
   const accessKeyId = config.getOptionalString('accessKeyId');
   const secretAccessKey = config.getOptionalString('secretAccessKey');
+  const securityToken = config.getOptionalString('securityToken');
   const iam = config.getOptionalConfig('iam');
   let auth: VodAccountConfig['auth'];
-  if (iam && (accessKeyId || secretAccessKey)) {
+  // A securityToken belongs to AK/SK: beside iam it would be ignored without a word.
+  if (iam && (accessKeyId || secretAccessKey || securityToken)) {
     throw new VodConfigError(
       key,
-      'give either accessKeyId/secretAccessKey or iam, not both',
+      'give either accessKeyId/secretAccessKey (and securityToken) or iam, not both',
     );
   } else if (iam) {
     auth = {
@@ -281,7 +283,7 @@ function readAccount(config: Config, key: string): VodAccountConfig {
       credentials: {
         accessKeyId,
         secretAccessKey,
-        securityToken: config.getOptionalString('securityToken') || undefined,
+        securityToken: securityToken || undefined,
       },
     };
   } else {
