@@ -20,7 +20,10 @@ export type SendOutcome =
    * already was one).
    */
   | { kind: 'uncertain'; code: string; message: string }
-  /** It surely did not reach VOD (unreachable, throttled, credentials refused); still queued. */
+  /**
+   * It surely did not reach VOD (unreachable, throttled, credentials refused, account not
+   * configured); still queued.
+   */
   | { kind: 'deferred'; code: string; message: string; throttled?: boolean }
   /** Queued on an earlier quota day, and today's quota has no room for it; still queued. */
   | { kind: 'over-quota' }
@@ -106,7 +109,7 @@ export class Dispatcher {
     const recovered = await store.recoverInterruptedClaims(now(), claimLeaseMs);
     if (recovered > 0) {
       logger.warn(
-        `${recovered} call(s) to VOD were in flight when their sender stopped; re-sending them once as possible duplicates`,
+        `${recovered} call(s) to VOD were in flight when their sender stopped; queued again, to be sent once more as possible duplicates`,
       );
     }
     const expired = await store.failUnsentTasks(
@@ -220,16 +223,13 @@ export class Dispatcher {
     const { store, accounts, now, logger } = this.options;
     const account = accounts.get(task.account);
     if (!account) {
-      const error = {
-        code: 'VOD_ACCOUNT_REMOVED',
-        message: `account ${task.account} is no longer configured`,
+      // Not configured here (removed, or not yet added during a rolling deploy): it stays
+      // queued for a replica or a config that has it, and is given up at the queue timeout.
+      return {
+        kind: 'deferred',
+        code: 'VOD_ACCOUNT_NOT_CONFIGURED',
+        message: `account ${task.account} is not configured on this replica`,
       };
-      await store.failUnsentTasks(
-        { rowId: task.rowId },
-        { status: 'failed', error, failResent: true },
-        now(),
-      );
-      return { kind: 'skipped' };
     }
     const token = randomUUID();
     let claimed = false;
