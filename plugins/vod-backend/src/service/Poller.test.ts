@@ -103,13 +103,22 @@ describe('Poller', () => {
     expect(await status(id)).toBe('expired');
   });
 
-  it('ends as expired, without asking VOD, a task in flight for an account removed from the config', async () => {
+  it('keeps following, without asking VOD, a task in flight for an account not configured here, until expireAfter', async () => {
     const { id, taskId } = await sent(setup());
-    // Restarted without `main`, long before expireAfter.
+    // Restarted without `main` (removed, or a replica not yet given it), long before expireAfter.
     const { poller } = setup({
       accounts: [{ ...configuredAccount(outbox.sim.url), name: 'b' }],
     });
     time += 1000;
+    expect(await poller.poll()).toBe(1);
+    expect(await outbox.store.getPrefetch(id)).toMatchObject({
+      status: 'processing',
+      tasks: [{ status: 'processing', taskId }],
+    });
+    expect(log.warn.join('\n')).toContain(
+      'VOD tasks of account main are not followed: it is not configured here',
+    );
+    time += 3600_000;
     expect(await poller.poll()).toBe(1);
     expect(await outbox.store.getPrefetch(id)).toMatchObject({
       status: 'expired',
@@ -117,7 +126,6 @@ describe('Poller', () => {
         { status: 'expired', taskId, error: { code: 'VOD_TASK_EXPIRED' } },
       ],
     });
-    time += 3600_000;
     expect(await poller.poll()).toBe(0);
     expect(queries()).toHaveLength(0);
     expect(log.error).toEqual([]);

@@ -28,17 +28,35 @@ export class Poller {
     const due = await store.dueForPolling(now(), batchSize);
     // An account whose credentials were refused this round is not asked again until the next.
     const refused = new Set<string>();
+    const unknown = new Set<string>();
     for (const task of due) {
-      await this.pollTask(task, refused);
+      await this.pollTask(task, refused, unknown);
+    }
+    for (const account of unknown) {
+      this.options.logger.warn(
+        `VOD tasks of account ${account} are not followed: it is not configured here (they expire ${Math.round(
+          this.options.expireAfterMs / 60_000,
+        )} minutes after their send unless a config with it comes back)`,
+      );
     }
     return due.length;
   }
 
-  private async pollTask(task: OpenTask, refused: Set<string>): Promise<void> {
-    const { store, accounts, now, logger } = this.options;
-    const account = accounts.get(task.account);
-    if (!account || now() - task.sentAt > this.options.expireAfterMs) {
+  private async pollTask(
+    task: OpenTask,
+    refused: Set<string>,
+    unknown: Set<string>,
+  ): Promise<void> {
+    const { store, accounts, now, logger, maxDelayMs } = this.options;
+    if (now() - task.sentAt > this.options.expireAfterMs) {
       await store.markExpired(task.rowId, now());
+      return;
+    }
+    const account = accounts.get(task.account);
+    if (!account) {
+      // Removed, or not yet added during a rolling deploy: looked at again later, not ended.
+      unknown.add(task.account);
+      await store.deferPoll(task.rowId, now() + maxDelayMs, now());
       return;
     }
     const next = now() + this.delay(task.pollCount + 1);
