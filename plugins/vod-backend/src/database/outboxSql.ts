@@ -1,6 +1,7 @@
 // The outbox: pending VOD calls, their claims (fenced by token), and what became of each send.
 import type { Knex } from 'knex';
 import { refundQuota, reserveQuota } from '../quota/quotaSql';
+import { withDeadlockRetries } from './prefetchWrites';
 import { updateTask } from './taskUpdates';
 import { Row, toOutboxTask } from './rows';
 import { NO_ANSWER_CODE } from './status';
@@ -36,7 +37,18 @@ export async function pendingTasks(
   return rows.map(toOutboxTask);
 }
 
-export async function claimTask(
+export function claimTask(
+  ctx: StoreContext,
+  rowId: number,
+  claim: Claim,
+): Promise<ClaimResult> {
+  // Replicas racing for one task can deadlock on MySQL (its UPDATEs may lock the task through
+  // the status index or the primary key, in either order): the one rolled back tries again, and
+  // finds the task taken.
+  return withDeadlockRetries(() => claimOnce(ctx, rowId, claim));
+}
+
+async function claimOnce(
   ctx: StoreContext,
   rowId: number,
   claim: Claim,

@@ -81,7 +81,10 @@ export function prefetchWriter(
   return input => groupCommit.write(input);
 }
 
-async function withDeadlockRetries<T>(run: () => Promise<T>): Promise<T> {
+/** Runs `run`, and again after a deadlock (its transaction was rolled back): 4 times at most. */
+export async function withDeadlockRetries<T>(
+  run: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
@@ -228,6 +231,16 @@ async function overQuota(
   trx: Knex.Transaction,
   input: NewPrefetch,
 ): Promise<CreatePrefetchResult> {
+  // MySQL's plain read sees the snapshot of the transaction's first read, from before the
+  // creates of other replicas that may have filled the day since; a locking read sees them
+  // (the refused UPDATE holds the row's lock already, so it waits for nothing).
+  if (String(trx.client.config.client).includes('mysql')) {
+    const row = await trx('vod_quota_usage')
+      .where({ account: input.account, quota_day: input.quotaDay })
+      .forUpdate()
+      .first('used');
+    return { kind: 'over-quota', used: Number(row?.used ?? 0) };
+  }
   return {
     kind: 'over-quota',
     used: await quotaUsedIn(trx, input.account, input.quotaDay),
