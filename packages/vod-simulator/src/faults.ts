@@ -23,20 +23,26 @@ export const faultOptionsSchema = z.strictObject({
 });
 
 /** One fault of `POST /admin/faults/queue`. */
-export const queuedFaultSchema = z.strictObject({
-  kind: z.enum([
-    '500',
-    '503',
-    '429',
-    'reset-before',
-    'reset-after',
-    'slow-body',
-    'timeout',
-  ]),
-  route: z.enum(['create', 'query', 'iam']).optional(),
-  assetId: z.string().optional(),
-  delayMs: z.number().nonnegative().optional(),
-});
+export const queuedFaultSchema = z
+  .strictObject({
+    kind: z.enum([
+      '500',
+      '503',
+      '429',
+      'reset-before',
+      'reset-after',
+      'slow-body',
+      'timeout',
+    ]),
+    route: z.enum(['create', 'query', 'iam']).optional(),
+    assetId: z.string().min(1).optional(),
+    delayMs: z.number().nonnegative().optional(),
+  })
+  // Only a create names an asset: another route's fault for one would wait forever.
+  .refine(f => !f.assetId || !f.route || f.route === 'create', {
+    message: 'assetId goes with route create',
+    path: ['assetId'],
+  });
 
 /** The faults the simulator plays: one-shot ones queued first, then probabilistic ones. */
 export class Faults {

@@ -284,6 +284,13 @@ describe('VOD simulator', () => {
     ]);
   });
 
+  it('refuses a fault for one asset on a route that names none', () => {
+    expect(() =>
+      sim.queueFault({ kind: '503', route: 'query', assetId: ASSET }),
+    ).toThrow(/assetId goes with route create/);
+    expect(() => sim.queueFault({ kind: '503', assetId: '' })).toThrow();
+  });
+
   it('plays a timeout: the create is made, and its answer comes after timeoutMs', async () => {
     sim.setFaults({ timeoutMs: 400 });
     sim.queueFault({ kind: 'timeout', route: 'create' });

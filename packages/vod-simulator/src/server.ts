@@ -7,7 +7,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { admin, Control } from './admin';
 import * as codes from './errors';
-import { Faults } from './faults';
+import { Faults, queuedFaultSchema } from './faults';
 import {
   authKind,
   json,
@@ -68,7 +68,7 @@ export async function startVodSimulator(
       faults.current = { ...next };
     },
     queueFault: (...next: QueuedFault[]) => {
-      faults.queued.push(...next);
+      faults.queued.push(...next.map(f => queuedFaultSchema.parse(f)));
     },
     advance: (ms: number) => {
       state.offsetMs += ms;

@@ -124,7 +124,7 @@ export class DatabaseVodStore implements VodStore {
   // Recording prefetches (prefetchWrites)
   // ------------------------------------------------------------------------------------------
 
-  /** Plain creates that arrive together are written in one transaction (group commit). */
+  /** Creates that arrive together are written in one transaction (group commit). */
   createPrefetch(input: NewPrefetch): Promise<CreatePrefetchResult> {
     return this.writePrefetch(input);
   }

@@ -1,7 +1,7 @@
 // The outbox: pending VOD calls, their claims (fenced by token), and what became of each send.
 import type { Knex } from 'knex';
 import { refundQuota, reserveQuota } from '../quota/quotaSql';
-import { withDeadlockRetries } from './prefetchWrites';
+import { withDeadlockRetries } from './deadlocks';
 import { updateTask } from './taskUpdates';
 import { Row, toOutboxTask } from './rows';
 import { NO_ANSWER_CODE } from './status';

@@ -6,6 +6,7 @@ import {
 import { ConflictError } from '@backstage/errors';
 import type { Knex } from 'knex';
 import { quotaUsedIn, reserveQuota } from '../quota/quotaSql';
+import { withDeadlockRetries } from './deadlocks';
 import { GroupCommit } from './GroupCommit';
 import { readPrefetch } from './prefetchReads';
 import { prefetchRow, Row, taskRows, unitsOf, writtenPrefetch } from './rows';
@@ -68,11 +69,23 @@ export function prefetchWriter(
     options.written([result]);
     return result;
   };
+  const writeBatch = (inputs: NewPrefetch[]) =>
+    withDeadlockRetries(() =>
+      ctx.db.transaction(trx => insertBatch(trx, inputs)),
+    );
   const groupCommit = new GroupCommit<NewPrefetch, CreatePrefetchResult>({
+    // A key that a concurrent request (another replica) recorded after this batch looked: the
+    // batch is written once more, that create now replaying, not one by one.
     writeBatch: inputs =>
-      withDeadlockRetries(() =>
-        ctx.db.transaction(trx => insertBatch(trx, inputs)),
-      ),
+      writeBatch(inputs).catch(error => {
+        if (
+          isDatabaseConflictError(error) &&
+          inputs.some(input => input.idempotency)
+        ) {
+          return writeBatch(inputs);
+        }
+        throw error;
+      }),
     writeOne: recoverOrCreate,
     written: options.written,
     maxBatch: MAX_BATCH,
@@ -81,24 +94,11 @@ export function prefetchWriter(
   return input => groupCommit.write(input);
 }
 
-/** Runs `run`, and again after a deadlock (its transaction was rolled back): 4 times at most. */
-export async function withDeadlockRetries<T>(
-  run: () => Promise<T>,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      if (attempt < 4 && isDeadlock(error)) continue;
-      throw error;
-    }
-  }
-}
-
 /**
  * Several creates in one transaction; the results are in the inputs' order. A create whose key
  * is recorded already, or repeats a key earlier in the batch, is written after the others, one
- * by one in the same transaction, so it replays (or is refused) as if it had come alone.
+ * by one in the same transaction, so it replays (or is refused) as if it had come alone. (Such
+ * a create that does create, its key having expired, takes its quota after the batch's others.)
  */
 async function insertBatch(
   trx: Knex.Transaction,
@@ -170,27 +170,32 @@ async function insertTogether(
   return results;
 }
 
-/** A create's caller and idempotency key as one string, when it has a key. */
+/**
+ * A create's caller and idempotency key as one string, when it has a key. The caller is lower
+ * case, as MySQL compares it: a near match only sends a create the one-by-one way.
+ */
 function keyOf(input: NewPrefetch): string | undefined {
-  return input.idempotency && `${input.createdBy}\n${input.idempotency.key}`;
+  return input.idempotency && sameKey(input.createdBy, input.idempotency.key);
 }
 
-/** Which of the inputs' keys are recorded (live or expired), in one SELECT. */
+const sameKey = (createdBy: string, key: string) =>
+  `${createdBy.toLowerCase()}\n${key}`;
+
+/** Which of the inputs' keys are recorded (live or expired), in one SELECT by primary key. */
 async function recordedKeys(
   trx: Knex.Transaction,
   inputs: NewPrefetch[],
 ): Promise<Set<string>> {
-  const keys = [
-    ...new Set(inputs.flatMap(input => input.idempotency?.key ?? [])),
-  ];
-  if (keys.length === 0) return new Set();
+  const pairs = inputs.flatMap(input =>
+    input.idempotency ? [[input.createdBy, input.idempotency.key]] : [],
+  );
+  if (pairs.length === 0) return new Set();
   const rows = await trx('vod_idempotency_keys')
     .select('created_by', 'idempotency_key')
-    .whereIn('idempotency_key', keys);
+    .whereIn(['created_by', 'idempotency_key'], pairs);
   return new Set(
-    rows.map(
-      (row: { created_by: string; idempotency_key: string }) =>
-        `${row.created_by}\n${row.idempotency_key}`,
+    rows.map((row: { created_by: string; idempotency_key: string }) =>
+      sameKey(row.created_by, row.idempotency_key),
     ),
   );
 }
@@ -278,14 +283,4 @@ async function insertChunked(
   for (let i = 0; i < rows.length; i += 500) {
     await trx(table).insert(rows.slice(i, i + 500));
   }
-}
-
-function isDeadlock(error: unknown): boolean {
-  const code = (error as { code?: string | number })?.code;
-  return (
-    code === '40P01' || // PostgreSQL deadlock
-    code === '40001' || // PostgreSQL serialization failure
-    code === 'ER_LOCK_DEADLOCK' ||
-    code === 'SQLITE_BUSY'
-  );
 }

@@ -212,6 +212,25 @@ describe('Dispatcher', () => {
     expect(log.error).toEqual([]);
   });
 
+  it('leaves queued, unsent, a task woken on a replica that lacks its account, for one that has it', async () => {
+    const id = await queue();
+    // A replica whose config lacks `main` (removed, or not yet added in a rolling deploy) is
+    // woken for it, as a create or a config reload mid-run would.
+    const without = outbox.setup({
+      vod: { accounts: [{ ...configuredAccount(outbox.sim.url), name: 'b' }] },
+    });
+    await without.dispatcher.wake('main');
+    expect(await status(id)).toBe('pending');
+    expect(creates()).toHaveLength(0);
+    expect(log.warn).toContain(
+      'prefetch tasks of account main are not sent: the account is not configured on this replica',
+    );
+    // A replica that has it sends it, once.
+    await outbox.setup().dispatcher.wake('main');
+    expect(await status(id)).toBe('processing');
+    expect(creates()).toHaveLength(1);
+  });
+
   it('fails only the call VOD refuses of a prefetch of several calls, giving back only its units: the prefetch ends partially_failed', async () => {
     const { dispatcher, poller, quota } = outbox.setup({
       account: { dailyQuota: 100 },

@@ -225,6 +225,10 @@ export class Dispatcher {
     if (!account) {
       // Not configured here (removed, or not yet added during a rolling deploy): it stays
       // queued for a replica or a config that has it, and is given up at the queue timeout.
+      // (Told once per run: the run ends here.)
+      logger.warn(
+        `prefetch tasks of account ${task.account} are not sent: the account is not configured on this replica`,
+      );
       return {
         kind: 'deferred',
         code: 'VOD_ACCOUNT_NOT_CONFIGURED',

@@ -21,6 +21,9 @@ export interface PollerOptions {
  * time.
  */
 export class Poller {
+  /** When each account not configured here was last told of in the log. */
+  private readonly toldUnknown = new Map<string, number>();
+
   constructor(private readonly options: PollerOptions) {}
 
   async poll(): Promise<number> {
@@ -33,6 +36,10 @@ export class Poller {
       await this.pollTask(task, refused, unknown);
     }
     for (const account of unknown) {
+      // Once every 10 minutes per account, not every round its tasks come due in.
+      const told = this.toldUnknown.get(account);
+      if (told !== undefined && now() - told < 10 * 60_000) continue;
+      this.toldUnknown.set(account, now());
       this.options.logger.warn(
         `VOD tasks of account ${account} are not followed: it is not configured here (they expire ${Math.round(
           this.options.expireAfterMs / 60_000,

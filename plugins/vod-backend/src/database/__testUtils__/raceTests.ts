@@ -4,6 +4,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { mockServices, TestDatabaseId } from '@backstage/backend-test-utils';
 import type { Knex } from 'knex';
 import { DatabaseVodStore } from '../DatabaseVodStore';
+import { isDeadlock } from '../deadlocks';
 
 /** `n` more instances of the store on the same database, as the plugin's replicas would be. */
 export function replicas(
@@ -86,11 +87,6 @@ export async function heavyTransaction(db: Knex): Promise<Knex.Transaction> {
 }
 
 /** Whether an error is the database's deadlock (or serialization) error. */
-export const isDeadlockError = (error: unknown) =>
-  ['40P01', '40001', 'ER_LOCK_DEADLOCK', 'SQLITE_BUSY'].includes(
-    (error as { code?: string })?.code ?? '',
-  );
-
 /**
  * The error the database raises on a deadlock, from a real one between two transactions that
  * lock two rows in opposite order. SQLite runs one writer at a time and cannot deadlock: for it,
@@ -128,7 +124,7 @@ export async function realDeadlockError(
     );
     const [a, b] = await Promise.all([firstWaits, secondWaits]);
     const error = a ?? b;
-    if (!error || !isDeadlockError(error)) {
+    if (!error || !isDeadlock(error)) {
       throw new Error(`expected a deadlock, got ${error}`);
     }
     return error;
