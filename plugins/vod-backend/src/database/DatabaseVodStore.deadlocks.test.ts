@@ -28,52 +28,53 @@ describeStore(databaseId => {
 
   // SQLite runs one writing transaction at a time: it cannot deadlock (skipped there, and
   // counted as skipped).
-  const whereDeadlocksHappen = databaseId === 'SQLITE_3' ? it.skip : it;
-  whereDeadlocksHappen(
-    'retries a batch of creates a real deadlock aborted, as a batch, and writes each once',
-    async () => {
-      await knex('vod_quota_usage').insert(
-        ['main', 'eu'].map(account => ({ account, quota_day: DAY, used: 0 })),
-      );
-      const logger = mockServices.logger.mock();
-      const [replica] = await replicas(knex, 1, logger);
-      // Each error is told twice (by the transaction's client and by knex's).
-      const deadlocks = new Set<unknown>();
-      const record = (error: unknown) => {
-        if (isDeadlock(error)) deadlocks.add(error);
-      };
-      knex.on('query-error', record);
-      // Another transaction locks the two quota rows the batch needs, in the other order.
-      const other = await heavyTransaction(knex);
-      const lock = (account: string) =>
-        other('vod_quota_usage')
-          .where({ account, quota_day: DAY })
-          .increment('used', 0);
-      const inputs = [newPrefetch(), newPrefetch({ account: 'eu' })];
-      let created: Promise<CreatePrefetchResult[]> | undefined;
-      try {
-        await lock('eu');
-        created = Promise.all(inputs.map(i => replica.createPrefetch(i)));
-        await untilLockWaits(knex, 1); // the batch holds main's row and waits for eu's
-        await lock('main'); // a deadlock: the batch is rolled back, and its retry waits
-        await other.rollback();
-        expect(await created).toEqual(
-          inputs.map(input => ({
-            kind: 'created',
-            prefetch: expect.objectContaining({ id: input.id }),
-          })),
+  (databaseId === 'SQLITE_3' ? describe.skip : describe)(
+    'a real deadlock',
+    () => {
+      it('retries a batch of creates a real deadlock aborted, as a batch, and writes each once', async () => {
+        await knex('vod_quota_usage').insert(
+          ['main', 'eu'].map(account => ({ account, quota_day: DAY, used: 0 })),
         );
-        expect(deadlocks.size).toBe(1);
-      } finally {
-        knex.off('query-error', record);
-        if (!other.isCompleted()) await other.rollback();
-        await created?.catch(() => {}); // nothing written after this test
-      }
-      expect(logger.warn).not.toHaveBeenCalled(); // not split up to be written one by one
-      expect(await store.quotaUsed('main', DAY)).toBe(1);
-      expect(await store.quotaUsed('eu', DAY)).toBe(1);
-      expect(await knex('vod_prefetches')).toHaveLength(2);
-      expect(await knex('vod_tasks')).toHaveLength(2);
+        const logger = mockServices.logger.mock();
+        const [replica] = await replicas(knex, 1, logger);
+        // Each error is told twice (by the transaction's client and by knex's).
+        const deadlocks = new Set<unknown>();
+        const record = (error: unknown) => {
+          if (isDeadlock(error)) deadlocks.add(error);
+        };
+        knex.on('query-error', record);
+        // Another transaction locks the two quota rows the batch needs, in the other order.
+        const other = await heavyTransaction(knex);
+        const lock = (account: string) =>
+          other('vod_quota_usage')
+            .where({ account, quota_day: DAY })
+            .increment('used', 0);
+        const inputs = [newPrefetch(), newPrefetch({ account: 'eu' })];
+        let created: Promise<CreatePrefetchResult[]> | undefined;
+        try {
+          await lock('eu');
+          created = Promise.all(inputs.map(i => replica.createPrefetch(i)));
+          await untilLockWaits(knex, 1); // the batch holds main's row and waits for eu's
+          await lock('main'); // a deadlock: the batch is rolled back, and its retry waits
+          await other.rollback();
+          expect(await created).toEqual(
+            inputs.map(input => ({
+              kind: 'created',
+              prefetch: expect.objectContaining({ id: input.id }),
+            })),
+          );
+          expect(deadlocks.size).toBe(1);
+        } finally {
+          knex.off('query-error', record);
+          if (!other.isCompleted()) await other.rollback();
+          await created?.catch(() => {}); // nothing written after this test
+        }
+        expect(logger.warn).not.toHaveBeenCalled(); // not split up to be written one by one
+        expect(await store.quotaUsed('main', DAY)).toBe(1);
+        expect(await store.quotaUsed('eu', DAY)).toBe(1);
+        expect(await knex('vod_prefetches')).toHaveLength(2);
+        expect(await knex('vod_tasks')).toHaveLength(2);
+      });
     },
   );
 

@@ -170,6 +170,9 @@ async function insertTogether(
   return results;
 }
 
+const sameKey = (createdBy: string, key: string) =>
+  `${createdBy.toLowerCase()}\n${key}`;
+
 /**
  * A create's caller and idempotency key as one string, when it has a key. The caller is lower
  * case, as MySQL compares it: a near match only sends a create the one-by-one way.
@@ -177,9 +180,6 @@ async function insertTogether(
 function keyOf(input: NewPrefetch): string | undefined {
   return input.idempotency && sameKey(input.createdBy, input.idempotency.key);
 }
-
-const sameKey = (createdBy: string, key: string) =>
-  `${createdBy.toLowerCase()}\n${key}`;
 
 /** Which of the inputs' keys are recorded (live or expired), in one SELECT by primary key. */
 async function recordedKeys(
