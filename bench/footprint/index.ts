@@ -39,6 +39,10 @@ async function start(
   simUrl: string,
   polling: object = {},
 ): Promise<Started> {
+  // Whatever answers on the port must be the backend started here, never one left behind.
+  if (await answers(`${URL}/.backstage/health/v1/readiness`)) {
+    throw new Error(`something answers on port ${PORT} already; stop it first`);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'vod-footprint-'));
   const config = join(dir, 'app-config.json');
   writeFileSync(
@@ -100,9 +104,22 @@ async function start(
   throw new Error(`backend not ready; ${dir}`);
 }
 
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function stop({ child }: Started) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    throw new Error(`the backend had exited already (${child.exitCode})`);
+  }
+  const exited = new Promise(resolve => child.once('exit', resolve));
   child.kill('SIGTERM');
-  await new Promise(resolve => child.once('exit', resolve));
+  await exited;
 }
 
 /** Resident memory of a process, MB. */
