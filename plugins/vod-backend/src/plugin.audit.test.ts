@@ -8,26 +8,7 @@ import {
   SK,
   AK,
 } from './__testUtils__/harness';
-
-/**
- * Everything the backend logs while `run` runs: the mock root logger writes through console.*,
- * and all it writes is kept.
- */
-async function logOf(run: () => Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map(
-    method =>
-      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        lines.push(args.map(String).join(' '));
-      }),
-  );
-  try {
-    await run();
-  } finally {
-    spies.forEach(spy => spy.mockRestore());
-  }
-  return lines.join('\n');
-}
+import { logOf } from './__testUtils__/logOf';
 
 describe('auditing and logging', () => {
   let h: Harness;

@@ -17,6 +17,7 @@ import { startVodSimulator, VodSimulator } from '@mediaops/vod-simulator';
 import request from 'supertest';
 import vodPlugin from '.';
 import { ASSET, PROJECT } from './__testUtils__/vodAccount';
+import { logOf } from './__testUtils__/logOf';
 
 jest.setTimeout(30_000);
 
@@ -117,22 +118,6 @@ async function start(credentials: object): Promise<Running> {
       await sim.close();
     },
   };
-}
-
-/** What the plugin logs while `run` runs (the mock root logger writes through console.*). */
-async function logOf(run: () => unknown): Promise<string> {
-  const lines: string[] = [];
-  const spies = (['log', 'info', 'warn', 'error'] as const).map(method =>
-    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      lines.push(args.map(String).join(' '));
-    }),
-  );
-  try {
-    await run();
-  } finally {
-    spies.forEach(spy => spy.mockRestore());
-  }
-  return lines.join('\n');
 }
 
 describe('rotating credentials in the running plugin', () => {
