@@ -2,13 +2,6 @@
 // gets and lists prefetches on behalf of the user it acts for, who sees what the vod plugin's
 // permissions let them see, and the vod plugin's refusals reach that plugin as they are.
 import {
-  coreServices,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
-import type { ListPrefetchesQuery } from '@mediaops/backstage-plugin-vod-common';
-import { vodPrefetchServiceRef } from '@mediaops/backstage-plugin-vod-node';
-import { Router } from 'express';
-import {
   auth,
   DOC_ASSET,
   Harness,
@@ -16,60 +9,18 @@ import {
   TRAILER_ASSET,
   users,
 } from './__testUtils__/harness';
+import { relayPlugin } from './__testUtils__/vodNodeRelay';
 
 jest.setTimeout(60_000);
 
 const TRAILER = 'resource:default/trailer';
 const DOC = 'resource:default/documentary';
 
-/** A plugin that reads prefetches through vodPrefetchServiceRef as its caller, and says so. */
-const readerPlugin = createBackendPlugin({
-  pluginId: 'reader',
-  register(env) {
-    env.registerInit({
-      deps: {
-        httpRouter: coreServices.httpRouter,
-        httpAuth: coreServices.httpAuth,
-        vod: vodPrefetchServiceRef,
-      },
-      async init({ httpRouter, httpAuth, vod }) {
-        const router = Router();
-        router.get('/prefetch/:id', async (req, res, next) => {
-          try {
-            const credentials = await httpAuth.credentials(req, {
-              allow: ['user'],
-            });
-            res.json(await vod.getPrefetch(req.params.id, { credentials }));
-          } catch (error) {
-            next(error);
-          }
-        });
-        router.get('/prefetches', async (req, res, next) => {
-          try {
-            const credentials = await httpAuth.credentials(req, {
-              allow: ['user'],
-            });
-            const { limit, ...filters } = req.query as Record<string, string>;
-            const query: ListPrefetchesQuery = {
-              ...filters,
-              ...(limit && { limit: Number(limit) }),
-            };
-            res.json(await vod.listPrefetches(query, { credentials }));
-          } catch (error) {
-            next(error);
-          }
-        });
-        httpRouter.use(router);
-      },
-    });
-  },
-});
-
 describe('vodPrefetchServiceRef reading', () => {
   let h: Harness;
   const ids = { trailer: [] as string[], doc: [] as string[] };
   beforeAll(async () => {
-    h = await startHarness({ extraFeatures: [readerPlugin] });
+    h = await startHarness({ extraFeatures: [relayPlugin] });
     for (let i = 0; i < 3; i++) {
       for (const [key, entityRef] of [
         ['trailer', TRAILER],
@@ -85,8 +36,8 @@ describe('vodPrefetchServiceRef reading', () => {
   afterAll(() => h?.stop());
 
   /**
-   * What the reader plugin was thrown: a ResponseError with the vod plugin's status, whose cause
-   * is the vod plugin's own error (the reader's error handler passes both on).
+   * What the relay plugin was thrown: a ResponseError with the vod plugin's status, whose cause
+   * is the vod plugin's own error (the relay's error handler passes both on).
    */
   const refusal = (res: { status: number; body: any }) => ({
     status: res.status,
@@ -96,7 +47,7 @@ describe('vodPrefetchServiceRef reading', () => {
   const read = (headers: object, path: string) =>
     h
       .http()
-      .get(`/api/reader${path}`)
+      .get(`/api/relay${path}`)
       .set(headers as Record<string, string>);
 
   it('getPrefetch answers one prefetch as the vod plugin answers the user, with its VOD task', async () => {

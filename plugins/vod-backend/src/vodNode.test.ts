@@ -1,69 +1,7 @@
 // vod-node's vodPrefetchServiceRef against the real vod plugin: another backend plugin prefetches
 // on behalf of the user it acts for, and the vod plugin's permissions apply to that user.
-import {
-  coreServices,
-  createBackendPlugin,
-} from '@backstage/backend-plugin-api';
-import { vodPrefetchServiceRef } from '@mediaops/backstage-plugin-vod-node';
-import { Router } from 'express';
 import { auth, Harness, startHarness, users } from './__testUtils__/harness';
-
-const relayPlugin = createBackendPlugin({
-  pluginId: 'relay',
-  register(env) {
-    env.registerInit({
-      deps: {
-        httpRouter: coreServices.httpRouter,
-        httpAuth: coreServices.httpAuth,
-        vod: vodPrefetchServiceRef,
-      },
-      async init({ httpRouter, httpAuth, vod }) {
-        const router = Router();
-        router.post('/prefetch/:name', async (req, res, next) => {
-          try {
-            const credentials = await httpAuth.credentials(req, {
-              allow: ['user'],
-            });
-            const prefetch = await vod.createPrefetch(
-              { entityRef: `resource:default/${req.params.name}` },
-              { credentials },
-            );
-            res.json(prefetch);
-          } catch (error) {
-            next(error);
-          }
-        });
-        // Follows a prefetch for ?timeoutMs, or until the caller hangs up.
-        router.post('/wait/:id', async (req, res, next) => {
-          try {
-            const credentials = await httpAuth.credentials(req, {
-              allow: ['user'],
-            });
-            const controller = new AbortController();
-            req.on('close', () => controller.abort());
-            const seen: string[] = [];
-            const start = Date.now();
-            const { prefetch, outcome } = await vod.waitFor(req.params.id, {
-              credentials,
-              timeoutMs: Number(req.query.timeoutMs ?? 60_000),
-              signal: controller.signal,
-              onChange: p => seen.push(p.status),
-            });
-            res.json({
-              outcome,
-              status: prefetch.status,
-              seen,
-              ms: Date.now() - start,
-            });
-          } catch (error) {
-            next(error);
-          }
-        });
-        httpRouter.use(router);
-      },
-    });
-  },
-});
+import { relayPlugin } from './__testUtils__/vodNodeRelay';
 
 describe('vodPrefetchServiceRef', () => {
   let h: Harness;

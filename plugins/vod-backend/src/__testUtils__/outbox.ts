@@ -9,7 +9,7 @@ import {
   VodSimulator,
 } from '@mediaops/vod-simulator';
 import type { Knex } from 'knex';
-import { emptyTables } from '../database/__testUtils__/storeTests';
+import { emptyTables, newPrefetch } from '../database/__testUtils__/storeTests';
 import { DatabaseVodStore } from '../database/DatabaseVodStore';
 import type { NewPrefetch, VodStore } from '../database/VodStore';
 import { LimiterClock, systemClock } from '../huaweicloud/RateLimiter';
@@ -93,7 +93,6 @@ export function useOutbox(options: {
   };
   const accountSets: VodAccounts[] = [];
   let dispatchers: Dispatcher[] = [];
-  let counter = 0;
 
   beforeAll(async () => {
     knex = await databases.init('SQLITE_3');
@@ -178,19 +177,17 @@ export function useOutbox(options: {
   }
 
   async function queue(overrides: Partial<NewPrefetch> = {}) {
-    counter += 1;
-    const result = await started().store.createPrefetch({
-      id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
-      account: 'main',
-      projectId: PROJECT,
-      assetId: ASSET,
-      createdBy: 'user:default/guest',
-      now: now(),
-      quotaDay: new QuotaLedger(started().store, 'Asia/Shanghai').dayOf(now()),
-      quotaLimit: 5,
-      tasks: [{ units: 1 }],
-      ...overrides,
-    });
+    const result = await started().store.createPrefetch(
+      newPrefetch({
+        projectId: PROJECT,
+        now: now(),
+        quotaDay: new QuotaLedger(started().store, 'Asia/Shanghai').dayOf(
+          now(),
+        ),
+        quotaLimit: 5,
+        ...overrides,
+      }),
+    );
     if (result.kind !== 'created') throw new Error(result.kind);
     return result.prefetch.id;
   }

@@ -7,6 +7,7 @@ import {
 import type { Knex } from 'knex';
 import { DatabaseVodStore } from '../DatabaseVodStore';
 import type { Claim, NewPrefetch } from '../VodStore';
+import { ASSET } from '../../__testUtils__/vodAccount';
 
 /**
  * The store under test and its database, set by describeStore before the tests of each database
@@ -53,7 +54,7 @@ export async function emptyTables(db: Knex) {
   }
 }
 
-export const ASSET = 'f488337c31c8e4622f1590735b134c65';
+export { ASSET };
 export const T0 = Date.parse('2026-11-25T10:00:00Z');
 let counter = 0;
 
