@@ -239,16 +239,10 @@ async function overQuota(
   // MySQL's plain read sees the snapshot of the transaction's first read, from before the
   // creates of other replicas that may have filled the day since; a locking read sees them
   // (the refused UPDATE holds the row's lock already, so it waits for nothing).
-  if (String(trx.client.config.client).includes('mysql')) {
-    const row = await trx('vod_quota_usage')
-      .where({ account: input.account, quota_day: input.quotaDay })
-      .forUpdate()
-      .first('used');
-    return { kind: 'over-quota', used: Number(row?.used ?? 0) };
-  }
+  const locking = String(trx.client.config.client).includes('mysql');
   return {
     kind: 'over-quota',
-    used: await quotaUsedIn(trx, input.account, input.quotaDay),
+    used: await quotaUsedIn(trx, input.account, input.quotaDay, { locking }),
   };
 }
 

@@ -44,9 +44,9 @@ export async function quotaUsedIn(
   db: Knex,
   account: string,
   quotaDay: string,
+  options: { locking?: boolean } = {},
 ): Promise<number> {
-  const row = await db('vod_quota_usage')
-    .where({ account, quota_day: quotaDay })
-    .first();
+  const query = db('vod_quota_usage').where({ account, quota_day: quotaDay });
+  const row = await (options.locking ? query.forUpdate() : query).first();
   return row ? Number(row.used) : 0;
 }
